@@ -1,0 +1,15 @@
+import type { ColumnType } from 'kysely';
+
+import type { DirectoryTables } from '../directory/tables.js';
+import type { OidcTables } from '../oidc/tables.js';
+
+export interface SchemaMigrationsTable {
+  name: string;
+  checksum: string;
+  applied_at: ColumnType<Date, never, never>;
+}
+
+/** Every table, by area: each area declares its own in its `tables.ts`. */
+export interface Schema extends OidcTables, DirectoryTables {
+  schema_migrations: SchemaMigrationsTable;
+}

@@ -1,0 +1,39 @@
+import type { ColumnType, Generated } from 'kysely';
+
+type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
+
+export interface OidcPayloadTable {
+  model: string;
+  id: string;
+  payload: ColumnType<Record<string, unknown>, string, string>;
+  grant_id: string | null;
+  user_code: string | null;
+  uid: string | null;
+  expires_at: Timestamp | null;
+  consumed_at: Timestamp | null;
+}
+
+export interface OidcClientTable {
+  client_id: string;
+  metadata: ColumnType<Record<string, unknown>, string, string>;
+  secret_encrypted: string | null;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+}
+
+export interface SigningKeyTable {
+  kid: string;
+  alg: string;
+  status: 'active' | 'verify' | 'retired';
+  public_jwk: ColumnType<Record<string, unknown>, string, string>;
+  private_jwk_encrypted: string;
+  created_at: Generated<Date>;
+  rotated_at: Timestamp | null;
+  retired_at: Timestamp | null;
+}
+
+export interface OidcTables {
+  oidc_payload: OidcPayloadTable;
+  oidc_client: OidcClientTable;
+  signing_key: SigningKeyTable;
+}
