@@ -4,6 +4,7 @@ import path from 'node:path';
 
 import { ConfigError } from './errors.js';
 import { bool, int, list, oneOf, str, url, type Raw } from './parse.js';
+import { readDirectoryImportSettings, type DirectoryImportSettings } from '../directory/import/settings.js';
 
 /** Where the project's files live (config/, migrations/, data files), from src/ or dist/src/. */
 export const projectRoot = (() => {
@@ -58,6 +59,8 @@ export interface Settings {
   logLevel: string;
   demo: boolean;
   production: boolean;
+  /** Safety bands of the Annuaire Santé import (src/directory/import/settings.ts). */
+  directoryImport: DirectoryImportSettings;
   /** Secrets: taken from the environment, never logged (see src/config/secrets.ts). */
   keysEncryptionKey?: string;
   cookieKeys: string[];
@@ -141,6 +144,7 @@ export function loadSettings(env: Record<string, string | undefined> = process.e
     logLevel: oneOf(raw, 'LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const),
     demo: bool(raw, 'DEMO'),
     production,
+    directoryImport: readDirectoryImportSettings(raw),
     keysEncryptionKey,
     cookieKeys,
   };

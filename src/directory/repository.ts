@@ -41,6 +41,8 @@ export async function saveProfessionalIn(trx: Db, p: ProfessionalRecord): Promis
       identifiant_pp: p.identifier,
       code_civilite: p.codeCivilite,
       deactivated_at: null,
+      // Written by hand: the next import must compare the file with this record afresh.
+      content_hash: null,
       updated_at: sql`now()`,
     }))
     .execute();

@@ -1,0 +1,133 @@
+import { ACTIVITY_FIELDS, EXERCICE_FIELDS } from '../fields.js';
+import { STAGING_TABLE } from './staging.js';
+import { PROFESSIONAL_TABLE } from './stage-sql.js';
+
+/**
+ * The switch to the new data, as set-based SQL run in ONE transaction (see apply.ts): a reader's
+ * statement sees the mirror before or after, never between. `now()` is the transaction's start
+ * time, so every row this import ends or starts carries the same instant — the history keys on it.
+ *
+ * Changed professionals are rewritten as a new version: their current activities are ended and
+ * new exercices (next free `ord`) and activities are inserted. Unchanged professionals are not
+ * touched, which is what makes a daily sync cheap.
+ */
+
+export const DIFF_TABLE = 'directory_import_diff';
+export const NEW_EXERCICE_TABLE = 'directory_import_exercice';
+
+const exerciceCols = EXERCICE_FIELDS.map((f) => f.column);
+const activityCols = ACTIVITY_FIELDS.map((f) => f.column);
+const KEY = ['code_profession', 'code_categorie_professionnelle'];
+
+/** created / reactivated / updated (hash differs) / ended (absent from the file). */
+export const DIFF_SQL = [`
+CREATE TEMP TABLE ${DIFF_TABLE} ON COMMIT DROP AS
+SELECT n.national_id,
+       CASE WHEN m.national_id IS NULL THEN 'created' WHEN m.deactivated_at IS NOT NULL THEN 'reactivated' ELSE 'updated' END AS change
+FROM ${PROFESSIONAL_TABLE} n
+LEFT JOIN directory_professional m ON m.national_id = n.national_id
+WHERE m.national_id IS NULL OR m.deactivated_at IS NOT NULL OR m.content_hash IS DISTINCT FROM n.content_hash
+UNION ALL
+SELECT m.national_id, 'ended'
+FROM directory_professional m
+WHERE m.deactivated_at IS NULL
+  AND NOT EXISTS (SELECT 1 FROM ${PROFESSIONAL_TABLE} n WHERE n.national_id = m.national_id)`,
+  `ALTER TABLE ${DIFF_TABLE} ADD PRIMARY KEY (national_id)`,
+  `ANALYZE ${DIFF_TABLE}`];
+
+export const DIFF_COUNTS_SQL = `
+SELECT
+  (SELECT count(*) FROM directory_professional WHERE deactivated_at IS NULL) AS "activeBefore",
+  (SELECT count(*) FROM ${PROFESSIONAL_TABLE}) AS professionals,
+  count(*) FILTER (WHERE change = 'created') AS created,
+  count(*) FILTER (WHERE change = 'reactivated') AS reactivated,
+  count(*) FILTER (WHERE change = 'updated') AS updated,
+  count(*) FILTER (WHERE change = 'ended') AS ended
+FROM ${DIFF_TABLE}`;
+
+/** Changed professionals' rows only: on a daily sync this is ~1 % of staging. */
+const changedRows = `(SELECT s.* FROM ${STAGING_TABLE} s JOIN ${DIFF_TABLE} d ON d.national_id = s.identification_nationale_pp AND d.change <> 'ended')`;
+
+export const APPLY_SQL = [
+  // Old versions end now: activities of every changed or vanished professional.
+  `UPDATE directory_activity a SET ended_at = now()
+   FROM ${DIFF_TABLE} d
+   WHERE d.national_id = a.national_id AND d.change IN ('updated', 'reactivated', 'ended') AND a.ended_at IS NULL`,
+
+  `UPDATE directory_professional p SET deactivated_at = now(), updated_at = now()
+   FROM ${DIFF_TABLE} d WHERE d.national_id = p.national_id AND d.change = 'ended'`,
+
+  `INSERT INTO directory_professional AS p (national_id, type_identifiant_pp, identifiant_pp, code_civilite, content_hash, created_at, updated_at, deactivated_at)
+   SELECT n.national_id, n.type_identifiant_pp, n.identifiant_pp, n.code_civilite, n.content_hash, now(), now(), NULL
+   FROM ${PROFESSIONAL_TABLE} n JOIN ${DIFF_TABLE} d ON d.national_id = n.national_id
+   ON CONFLICT (national_id) DO UPDATE SET
+     type_identifiant_pp = excluded.type_identifiant_pp, identifiant_pp = excluded.identifiant_pp,
+     code_civilite = excluded.code_civilite, content_hash = excluded.content_hash,
+     updated_at = now(), deactivated_at = NULL`,
+
+  // Exercices keyed by (profession, catégorie), ordered by their first row in the file. The
+  // savoir-faire pair is that of the first 'S' (spécialité ordinale) row, else of the first row.
+  `CREATE TEMP TABLE ${NEW_EXERCICE_TABLE} ON COMMIT DROP AS
+   WITH rows AS ${changedRows},
+   next_ord AS (
+     SELECT d.national_id, coalesce(max(e.ord) + 1, 0) AS base
+     FROM ${DIFF_TABLE} d LEFT JOIN directory_exercice e ON e.national_id = d.national_id
+     WHERE d.change <> 'ended' GROUP BY d.national_id
+   ),
+   first_row AS (
+     SELECT DISTINCT ON (identification_nationale_pp, ${KEY.join(', ')})
+       identification_nationale_pp AS national_id, line_no AS first_line, ${exerciceCols.join(', ')}
+     FROM rows ORDER BY identification_nationale_pp, ${KEY.join(', ')}, line_no
+   ),
+   specialty AS (
+     SELECT DISTINCT ON (identification_nationale_pp, ${KEY.join(', ')})
+       identification_nationale_pp AS national_id, ${KEY.join(', ')}, code_type_savoir_faire, code_savoir_faire
+     FROM rows WHERE code_type_savoir_faire = 'S' ORDER BY identification_nationale_pp, ${KEY.join(', ')}, line_no
+   )
+   SELECT f.national_id,
+          (b.base + row_number() OVER (PARTITION BY f.national_id ORDER BY f.first_line) - 1)::integer AS ord,
+          ${exerciceCols.filter((c) => !['code_type_savoir_faire', 'code_savoir_faire'].includes(c)).map((c) => `f.${c}`).join(', ')},
+          coalesce(sp.code_type_savoir_faire, f.code_type_savoir_faire) AS code_type_savoir_faire,
+          coalesce(sp.code_savoir_faire, f.code_savoir_faire) AS code_savoir_faire
+   FROM first_row f
+   JOIN next_ord b ON b.national_id = f.national_id
+   LEFT JOIN specialty sp ON sp.national_id = f.national_id AND ${KEY.map((k) => `sp.${k} = f.${k}`).join(' AND ')}`,
+
+  `INSERT INTO directory_exercice (national_id, ord, ${exerciceCols.join(', ')})
+   SELECT national_id, ord, ${exerciceCols.join(', ')} FROM ${NEW_EXERCICE_TABLE}`,
+
+  // Activities de-duplicated on all 30 fields within their exercice (rows repeat per
+  // savoir-faire), ordered by first appearance.
+  `INSERT INTO directory_activity (national_id, exercice_ord, ord, ${activityCols.join(', ')}, started_at)
+   SELECT a.national_id, e.ord, (row_number() OVER (PARTITION BY a.national_id, e.ord ORDER BY a.first_line) - 1)::integer,
+          ${activityCols.map((c) => `a.${c}`).join(', ')}, now()
+   FROM (
+     SELECT identification_nationale_pp AS national_id, ${KEY.join(', ')}, min(line_no) AS first_line, ${activityCols.join(', ')}
+     FROM ${changedRows} r
+     GROUP BY identification_nationale_pp, ${KEY.join(', ')}, ${activityCols.join(', ')}
+   ) a
+   JOIN ${NEW_EXERCICE_TABLE} e ON e.national_id = a.national_id AND ${KEY.map((k) => `e.${k} = a.${k}`).join(' AND ')}`,
+
+  // Structures seen in the changed rows: first row per technical id wins; rewritten only if different.
+  `INSERT INTO directory_structure AS st (identifiant_technique_structure, raison_sociale_site, numero_siret_site, numero_siren_site,
+     numero_finess_site, numero_finess_etablissement_juridique, code_secteur_activite, updated_at)
+   SELECT DISTINCT ON (identifiant_technique_structure) identifiant_technique_structure, raison_sociale_site, numero_siret_site,
+     numero_siren_site, numero_finess_site, numero_finess_etablissement_juridique, code_secteur_activite, now()
+   FROM ${changedRows} r WHERE identifiant_technique_structure <> ''
+   ORDER BY identifiant_technique_structure, line_no
+   ON CONFLICT (identifiant_technique_structure) DO UPDATE SET
+     raison_sociale_site = excluded.raison_sociale_site, numero_siret_site = excluded.numero_siret_site,
+     numero_siren_site = excluded.numero_siren_site, numero_finess_site = excluded.numero_finess_site,
+     numero_finess_etablissement_juridique = excluded.numero_finess_etablissement_juridique,
+     code_secteur_activite = excluded.code_secteur_activite, updated_at = now()
+   WHERE (st.raison_sociale_site, st.numero_siret_site, st.numero_siren_site, st.numero_finess_site, st.numero_finess_etablissement_juridique, st.code_secteur_activite)
+     IS DISTINCT FROM (excluded.raison_sociale_site, excluded.numero_siret_site, excluded.numero_siren_site, excluded.numero_finess_site, excluded.numero_finess_etablissement_juridique, excluded.code_secteur_activite)`,
+] as const;
+
+/** The change log row of every changed professional. */
+export const logChangesSql = (importId: number): string => `
+INSERT INTO directory_professional_change (national_id, import_id, change, changed_at, code_civilite)
+SELECT d.national_id, ${Math.trunc(importId)}, d.change, now(), coalesce(n.code_civilite, p.code_civilite, '')
+FROM ${DIFF_TABLE} d
+LEFT JOIN ${PROFESSIONAL_TABLE} n ON n.national_id = d.national_id
+LEFT JOIN directory_professional p ON p.national_id = d.national_id`;

@@ -1,0 +1,58 @@
+import { sql, type Kysely, type Transaction } from 'kysely';
+
+import type { Database } from '../../db/database.js';
+import type { Schema } from '../../db/schema.js';
+import { APPLY_SQL, DIFF_COUNTS_SQL, DIFF_SQL, logChangesSql } from './apply-sql.js';
+import { ImportError } from './errors.js';
+
+export interface DiffCounts {
+  activeBefore: number;
+  professionals: number;
+  created: number;
+  reactivated: number;
+  updated: number;
+  ended: number;
+}
+
+export interface ApplyOptions {
+  importId: number;
+  maxDisappearShare: number;
+  force: boolean;
+  /** Called with the counts before anything is written; throwing aborts (rolls back) the switch. */
+  beforeWrite?: (counts: DiffCounts) => void;
+}
+
+const run = (trx: Transaction<Schema> | Kysely<Schema>, text: string) => sql.raw(text).execute(trx);
+
+/**
+ * Computes the difference with the current mirror and applies it, in ONE transaction: readers see
+ * the old mirror or the new one. The mass-deletion guard runs inside, before the first write, so
+ * a refused import has changed nothing.
+ */
+export async function applyDiff(database: Database, options: ApplyOptions): Promise<DiffCounts & { appliedAt: Date }> {
+  return database.db.transaction().execute(async (trx) => {
+    // Sorting and hashing 2 M rows: give this one transaction room (it is never nested).
+    if (database.kind === 'postgres') await run(trx, `SET LOCAL work_mem = '256MB'`);
+    for (const statement of DIFF_SQL) await run(trx, statement);
+    const { rows } = await sql<Record<keyof DiffCounts, number | string>>`${sql.raw(DIFF_COUNTS_SQL)}`.execute(trx);
+    const c = rows[0]!;
+    // count(*) is bigint: a string on PGlite, a number with our pg type parser.
+    const counts = Object.fromEntries(Object.entries(c).map(([k, v]) => [k, Number(v)])) as unknown as DiffCounts;
+    checkDisappearance(counts, options);
+    options.beforeWrite?.(counts);
+    for (const statement of APPLY_SQL) await run(trx, statement);
+    await run(trx, logChangesSql(options.importId));
+    const now = await sql<{ now: Date }>`SELECT now() AS now`.execute(trx);
+    return { ...counts, appliedAt: now.rows[0]!.now };
+  });
+}
+
+function checkDisappearance(c: DiffCounts, options: ApplyOptions): void {
+  if (options.force || c.activeBefore === 0) return;
+  const share = c.ended / c.activeBefore;
+  if (share > options.maxDisappearShare) {
+    throw new ImportError('IMPORT_MASS_DELETION',
+      `${c.ended} of ${c.activeBefore} active professionals (${(share * 100).toFixed(2)} %) would disappear, ` +
+      `above the limit of ${(options.maxDisappearShare * 100).toFixed(2)} %; nothing was changed (use --force to apply anyway)`);
+  }
+}

@@ -1,0 +1,83 @@
+import { ACTIVITY_FIELDS, EXERCICE_FIELDS, IDENTITY_FIELDS } from '../fields.js';
+import { CODE_SYSTEMS_OF_COLUMN } from '../nomenclatures.js';
+import { STAGING_TABLE } from './staging.js';
+
+/**
+ * Set-based SQL run on the staging table before the switch: row validation, one row per
+ * professional with a content hash, and the unknown-codes report. These statements only build
+ * work tables (UNLOGGED, rebuilt by each run), so they can be re-run after an interruption.
+ */
+
+export const INVALID_TABLE = 'directory_staging_invalid';
+export const PROFESSIONAL_TABLE = 'directory_staging_professional';
+
+const lit = (s: string) => `'${s.replaceAll("'", "''")}'`;
+const header = (column: string) =>
+  [...IDENTITY_FIELDS, ...EXERCICE_FIELDS, ...ACTIVITY_FIELDS].find((f) => f.column === column)!.header;
+
+// Each rule: the column checked and the condition under which its value is invalid.
+// RPPS and ADELI lengths follow annuaire-extract.md §5; FINESS is 9 characters, letters allowed (2A/2B).
+const RULES: readonly [column: string, invalid: string][] = [
+  ['identification_nationale_pp', `identification_nationale_pp = ''`],
+  ['type_identifiant_pp', `type_identifiant_pp NOT IN ('0', '8')`],
+  ['identifiant_pp', `type_identifiant_pp = '8' AND identifiant_pp !~ '^[0-9]{11}$'`],
+  ['identifiant_pp', `type_identifiant_pp = '0' AND identifiant_pp !~ '^[0-9A-Z]{9}$'`],
+  ['identification_nationale_pp', `identification_nationale_pp <> type_identifiant_pp || identifiant_pp`],
+  ['numero_finess_site', `numero_finess_site !~ '^([0-9A-Z]{9})?$'`],
+  ['numero_finess_etablissement_juridique', `numero_finess_etablissement_juridique !~ '^([0-9A-Z]{9})?$'`],
+];
+
+/** Rows whose identifiers are invalid, with the first offending field (header name) and value. */
+export const FIND_INVALID_ROWS_SQL = [`DROP TABLE IF EXISTS ${INVALID_TABLE}`, `
+CREATE UNLOGGED TABLE ${INVALID_TABLE} AS
+SELECT line_no, field, value FROM (
+  SELECT line_no,
+    CASE ${RULES.map(([c, cond]) => `WHEN ${cond} THEN ${lit(header(c))}`).join(' ')} END AS field,
+    CASE ${RULES.map(([c, cond]) => `WHEN ${cond} THEN ${c}`).join(' ')} END AS value
+  FROM ${STAGING_TABLE}
+) checked
+WHERE field IS NOT NULL`];
+
+export const DELETE_INVALID_ROWS_SQL = `DELETE FROM ${STAGING_TABLE} s USING ${INVALID_TABLE} i WHERE s.line_no = i.line_no`;
+
+/** What the claims are built from, in a fixed order: the content hash covers exactly these. */
+const HASHED_COLUMNS = ['code_civilite', ...EXERCICE_FIELDS.map((f) => f.column), ...ACTIVITY_FIELDS.map((f) => f.column)];
+
+/**
+ * One row per professional of the new file. The hash covers the claim columns of all their rows
+ * in file order: equal hash ⇒ same record, so the diff never has to compare activities.
+ */
+export const STAGE_PROFESSIONALS_SQL = [`DROP TABLE IF EXISTS ${PROFESSIONAL_TABLE}`, `
+CREATE UNLOGGED TABLE ${PROFESSIONAL_TABLE} AS
+SELECT identification_nationale_pp AS national_id,
+       min(type_identifiant_pp) AS type_identifiant_pp,
+       min(identifiant_pp) AS identifiant_pp,
+       (array_agg(code_civilite ORDER BY line_no))[1] AS code_civilite,
+       md5(string_agg(concat_ws('|', ${HASHED_COLUMNS.join(', ')}), E'\\n' ORDER BY line_no)) AS content_hash
+FROM ${STAGING_TABLE}
+GROUP BY identification_nationale_pp`,
+  `ALTER TABLE ${PROFESSIONAL_TABLE} ADD PRIMARY KEY (national_id)`,
+  `ANALYZE ${PROFESSIONAL_TABLE}`];
+
+const CODED = Object.keys(CODE_SYSTEMS_OF_COLUMN);
+
+/**
+ * Codes of the file absent from the shipped code tables, with their row counts: one scan of
+ * staging (grouping sets), then a lookup per distinct code.
+ */
+export const UNKNOWN_CODES_SQL = `
+WITH used AS (
+  SELECT ${CODED.map((c) => `${c}`).join(', ')}, count(*) AS n
+  FROM ${STAGING_TABLE}
+  GROUP BY GROUPING SETS (${CODED.map((c) => `(${c})`).join(', ')})
+), flat AS (
+  ${CODED.map((c) => `SELECT ${lit(c)} AS "column", ${c} AS code, n FROM used WHERE ${c} IS NOT NULL AND ${c} <> ''`).join('\n  UNION ALL ')}
+)
+SELECT f."column", f.code, f.n::bigint AS rows FROM flat f
+WHERE NOT EXISTS (
+  SELECT 1 FROM directory_nomenclature n WHERE n.code = f.code AND n.system = ANY (CASE f."column"
+    ${CODED.map((c) => `WHEN ${lit(c)} THEN ARRAY[${CODE_SYSTEMS_OF_COLUMN[c]!.map(lit).join(', ')}]`).join('\n    ')}
+  END))
+ORDER BY f."column", rows DESC`;
+
+export const DROP_WORK_TABLES_SQL = [STAGING_TABLE, INVALID_TABLE, PROFESSIONAL_TABLE].map((t) => `DROP TABLE IF EXISTS ${t}`);
