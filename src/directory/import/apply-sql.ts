@@ -18,6 +18,10 @@ export const NEW_EXERCICE_TABLE = 'directory_import_exercice';
 const exerciceCols = EXERCICE_FIELDS.map((f) => f.column);
 const activityCols = ACTIVITY_FIELDS.map((f) => f.column);
 const KEY = ['code_profession', 'code_categorie_professionnelle'];
+const STRUCTURE_COLS = [
+  'identifiant_technique_structure', 'raison_sociale_site', 'numero_siret_site', 'numero_siren_site',
+  'numero_finess_site', 'numero_finess_etablissement_juridique', 'code_secteur_activite',
+];
 
 /** created / reactivated / updated (hash differs) / ended (absent from the file). */
 export const DIFF_SQL = [`
@@ -57,18 +61,24 @@ export const APPLY_SQL = [
   `UPDATE directory_professional p SET deactivated_at = now(), updated_at = now()
    FROM ${DIFF_TABLE} d WHERE d.national_id = p.national_id AND d.change = 'ended'`,
 
-  `INSERT INTO directory_professional AS p (national_id, type_identifiant_pp, identifiant_pp, code_civilite, content_hash, created_at, updated_at, deactivated_at)
+  // Plain INSERT for new people and UPDATE for known ones: cheaper than ON CONFLICT on 2 M rows.
+  `INSERT INTO directory_professional (national_id, type_identifiant_pp, identifiant_pp, code_civilite, content_hash, created_at, updated_at, deactivated_at)
    SELECT n.national_id, n.type_identifiant_pp, n.identifiant_pp, n.code_civilite, n.content_hash, now(), now(), NULL
-   FROM ${PROFESSIONAL_TABLE} n JOIN ${DIFF_TABLE} d ON d.national_id = n.national_id
-   ON CONFLICT (national_id) DO UPDATE SET
-     type_identifiant_pp = excluded.type_identifiant_pp, identifiant_pp = excluded.identifiant_pp,
-     code_civilite = excluded.code_civilite, content_hash = excluded.content_hash,
-     updated_at = now(), deactivated_at = NULL`,
+   FROM ${PROFESSIONAL_TABLE} n JOIN ${DIFF_TABLE} d ON d.national_id = n.national_id AND d.change = 'created'`,
+
+  `UPDATE directory_professional p SET
+     type_identifiant_pp = n.type_identifiant_pp, identifiant_pp = n.identifiant_pp, code_civilite = n.code_civilite,
+     content_hash = n.content_hash, updated_at = now(), deactivated_at = NULL
+   FROM ${PROFESSIONAL_TABLE} n JOIN ${DIFF_TABLE} d ON d.national_id = n.national_id AND d.change IN ('updated', 'reactivated')
+   WHERE p.national_id = n.national_id`,
 
   // Exercices keyed by (profession, catégorie), ordered by their first row in the file. The
   // savoir-faire pair is that of the first 'S' (spécialité ordinale) row, else of the first row.
   `CREATE TEMP TABLE ${NEW_EXERCICE_TABLE} ON COMMIT DROP AS
-   WITH rows AS ${changedRows},
+   WITH rows AS (
+     SELECT s.identification_nationale_pp, s.line_no, ${exerciceCols.map((c) => `s.${c}`).join(', ')}
+     FROM ${STAGING_TABLE} s JOIN ${DIFF_TABLE} d ON d.national_id = s.identification_nationale_pp AND d.change <> 'ended'
+   ),
    next_ord AS (
      SELECT d.national_id, coalesce(max(e.ord) + 1, 0) AS base
      FROM ${DIFF_TABLE} d LEFT JOIN directory_exercice e ON e.national_id = d.national_id
@@ -93,13 +103,16 @@ export const APPLY_SQL = [
    JOIN next_ord b ON b.national_id = f.national_id
    LEFT JOIN specialty sp ON sp.national_id = f.national_id AND ${KEY.map((k) => `sp.${k} = f.${k}`).join(' AND ')}`,
 
+  `ANALYZE ${NEW_EXERCICE_TABLE}`,
+
   `INSERT INTO directory_exercice (national_id, ord, ${exerciceCols.join(', ')})
    SELECT national_id, ord, ${exerciceCols.join(', ')} FROM ${NEW_EXERCICE_TABLE}`,
 
   // Activities de-duplicated on all 30 fields within their exercice (rows repeat per
-  // savoir-faire), ordered by first appearance.
+  // savoir-faire). Their ord is the line of their first row: file order, with no window sort
+  // (unique within the exercice, and the exercice ord is fresh for every version).
   `INSERT INTO directory_activity (national_id, exercice_ord, ord, ${activityCols.join(', ')}, started_at)
-   SELECT a.national_id, e.ord, (row_number() OVER (PARTITION BY a.national_id, e.ord ORDER BY a.first_line) - 1)::integer,
+   SELECT a.national_id, e.ord, a.first_line::integer,
           ${activityCols.map((c) => `a.${c}`).join(', ')}, now()
    FROM (
      SELECT identification_nationale_pp AS national_id, ${KEY.join(', ')}, min(line_no) AS first_line, ${activityCols.join(', ')}
@@ -108,20 +121,20 @@ export const APPLY_SQL = [
    ) a
    JOIN ${NEW_EXERCICE_TABLE} e ON e.national_id = a.national_id AND ${KEY.map((k) => `e.${k} = a.${k}`).join(' AND ')}`,
 
-  // Structures seen in the changed rows: first row per technical id wins; rewritten only if different.
-  `INSERT INTO directory_structure AS st (identifiant_technique_structure, raison_sociale_site, numero_siret_site, numero_siren_site,
-     numero_finess_site, numero_finess_etablissement_juridique, code_secteur_activite, updated_at)
-   SELECT DISTINCT ON (identifiant_technique_structure) identifiant_technique_structure, raison_sociale_site, numero_siret_site,
-     numero_siren_site, numero_finess_site, numero_finess_etablissement_juridique, code_secteur_activite, now()
+  // Structures seen in the changed rows: the first row per technical id describes it.
+  `CREATE TEMP TABLE directory_import_structure ON COMMIT DROP AS
+   SELECT DISTINCT ON (identifiant_technique_structure) ${STRUCTURE_COLS.join(', ')}
    FROM ${changedRows} r WHERE identifiant_technique_structure <> ''
-   ORDER BY identifiant_technique_structure, line_no
-   ON CONFLICT (identifiant_technique_structure) DO UPDATE SET
-     raison_sociale_site = excluded.raison_sociale_site, numero_siret_site = excluded.numero_siret_site,
-     numero_siren_site = excluded.numero_siren_site, numero_finess_site = excluded.numero_finess_site,
-     numero_finess_etablissement_juridique = excluded.numero_finess_etablissement_juridique,
-     code_secteur_activite = excluded.code_secteur_activite, updated_at = now()
-   WHERE (st.raison_sociale_site, st.numero_siret_site, st.numero_siren_site, st.numero_finess_site, st.numero_finess_etablissement_juridique, st.code_secteur_activite)
-     IS DISTINCT FROM (excluded.raison_sociale_site, excluded.numero_siret_site, excluded.numero_siren_site, excluded.numero_finess_site, excluded.numero_finess_etablissement_juridique, excluded.code_secteur_activite)`,
+   ORDER BY identifiant_technique_structure, line_no`,
+
+  `UPDATE directory_structure st SET ${STRUCTURE_COLS.slice(1).map((c) => `${c} = n.${c}`).join(', ')}, updated_at = now()
+   FROM directory_import_structure n
+   WHERE st.identifiant_technique_structure = n.identifiant_technique_structure
+     AND (${STRUCTURE_COLS.slice(1).map((c) => `st.${c}`).join(', ')}) IS DISTINCT FROM (${STRUCTURE_COLS.slice(1).map((c) => `n.${c}`).join(', ')})`,
+
+  `INSERT INTO directory_structure (${STRUCTURE_COLS.join(', ')}, updated_at)
+   SELECT ${STRUCTURE_COLS.map((c) => `n.${c}`).join(', ')}, now() FROM directory_import_structure n
+   WHERE NOT EXISTS (SELECT 1 FROM directory_structure st WHERE st.identifiant_technique_structure = n.identifiant_technique_structure)`,
 ] as const;
 
 /** The change log row of every changed professional. */

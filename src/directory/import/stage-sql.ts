@@ -46,15 +46,21 @@ const HASHED_COLUMNS = ['code_civilite', ...EXERCICE_FIELDS.map((f) => f.column)
 /**
  * One row per professional of the new file. The hash covers the claim columns of all their rows
  * in file order: equal hash ⇒ same record, so the diff never has to compare activities.
+ * Aggregates read a sorted subquery instead of `agg(… ORDER BY line_no)`: one sort of the whole
+ * table instead of one per group (PostgreSQL keeps the subquery order for plain aggregation).
  */
 export const STAGE_PROFESSIONALS_SQL = [`DROP TABLE IF EXISTS ${PROFESSIONAL_TABLE}`, `
 CREATE UNLOGGED TABLE ${PROFESSIONAL_TABLE} AS
 SELECT identification_nationale_pp AS national_id,
        min(type_identifiant_pp) AS type_identifiant_pp,
        min(identifiant_pp) AS identifiant_pp,
-       (array_agg(code_civilite ORDER BY line_no))[1] AS code_civilite,
-       md5(string_agg(concat_ws('|', ${HASHED_COLUMNS.join(', ')}), E'\\n' ORDER BY line_no)) AS content_hash
-FROM ${STAGING_TABLE}
+       (array_agg(code_civilite))[1] AS code_civilite,
+       md5(string_agg(content, E'\\n')) AS content_hash
+FROM (
+  SELECT identification_nationale_pp, type_identifiant_pp, identifiant_pp, code_civilite,
+         concat_ws('|', ${HASHED_COLUMNS.join(', ')}) AS content
+  FROM ${STAGING_TABLE} ORDER BY identification_nationale_pp, line_no
+) file_order
 GROUP BY identification_nationale_pp`,
   `ALTER TABLE ${PROFESSIONAL_TABLE} ADD PRIMARY KEY (national_id)`,
   `ANALYZE ${PROFESSIONAL_TABLE}`];
