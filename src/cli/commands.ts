@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 
 import { openCliContext } from './context.js';
 import { migrate, migrationStatus } from '../db/migrate.js';
+import { registerDirectoryCommands } from '../directory/cli/commands.js';
 
 /** Registers every subcommand. Areas add theirs here, one line each. */
 export function registerCommands(program: Command): void {
@@ -24,4 +25,5 @@ export function registerCommands(program: Command): void {
         await ctx.close();
       }
     });
+  registerDirectoryCommands(program);
 }
