@@ -40,6 +40,7 @@ export function registerDirectoryCommands(program: Command): void {
             ...(opts.malformed ? { malformed: parsePolicy(opts.malformed) } : {}),
             ...(opts.maxDisappear ? { maxDisappearShare: parseShare(opts.maxDisappear) } : {}),
             force: !!opts.force,
+            reimport: !!opts.force,
             onProgress: (p) => progress.update(p),
           });
         } finally {

@@ -27,6 +27,8 @@ export interface ImportProgress {
 export interface ImportOptions extends Partial<DirectoryImportSettings> {
   /** Apply even past the mass-deletion and row-count guards (never past malformed data). */
   force?: boolean;
+  /** Import again a file identical to the last applied one (otherwise a recorded no-op). */
+  reimport?: boolean;
   onProgress?: (p: ImportProgress) => void;
 }
 
@@ -85,7 +87,7 @@ export async function importExtract(database: Database, file: string, options: I
 
     const fileName = path.basename(file) === source.entryName ? source.entryName : `${path.basename(file)}:${source.entryName}`;
     const last = await db.selectFrom('directory_import').selectAll().where('status', '=', 'applied').orderBy('id', 'desc').limit(1).executeTakeFirst();
-    if (last?.checksum === checksum && !options.force) {
+    if (last?.checksum === checksum && !options.reimport) {
       const row = await db.insertInto('directory_import').values({
         file_name: fileName, checksum, status: 'unchanged', step: 'done', finished_at: new Date(), duration_ms: Math.round(performance.now() - started),
       }).returning('id').executeTakeFirstOrThrow();
