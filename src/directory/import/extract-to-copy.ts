@@ -48,7 +48,7 @@ export class ExtractToCopy extends Transform {
   private readonly headerHasTrailingPipe: boolean;
 
   constructor(private readonly header: HeaderMapping & { headers: string[]; trailingPipe: boolean }, private readonly options: ExtractToCopyOptions) {
-    super({ readableHighWaterMark: 1 << 20, writableHighWaterMark: 1 << 20 });
+    super({ readableHighWaterMark: 1 << 16, writableHighWaterMark: 1 << 16 });
     this.pipes = header.fieldCount - 1;
     this.headerHasTrailingPipe = header.trailingPipe;
   }

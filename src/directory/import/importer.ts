@@ -59,6 +59,8 @@ export interface ImportResult {
   ended: number;
   unchanged: number;
   durationMs: number;
+  /** Milliseconds per step: checksum, load (stream + COPY), validate, stage (hash per professional, codes), apply (the switch). */
+  timings: Record<string, number>;
   report: ImportReport;
 }
 
@@ -74,6 +76,13 @@ export interface ImportResult {
 export async function importExtract(database: Database, file: string, options: ImportOptions = {}): Promise<ImportResult> {
   const settings = { ...DEFAULT_IMPORT_SETTINGS, ...definedOnly(options) };
   const started = performance.now();
+  const timings: Record<string, number> = {};
+  let mark = started;
+  const lap = (name: string) => {
+    const now = performance.now();
+    timings[name] = Math.round(now - mark);
+    mark = now;
+  };
   const release = await acquireImportLock(database);
   const db = database.db;
   let importId: number | undefined;
@@ -81,6 +90,7 @@ export async function importExtract(database: Database, file: string, options: I
     const source = await openExtractSource(file);
     options.onProgress?.({ phase: 'checksum', bytes: 0, totalBytes: source.size, rows: 0 });
     const checksum = await fileChecksum(file);
+    lap('checksum');
     // Whoever held the lock before us and left a run "running" died mid-way: its work tables are
     // rebuilt from scratch below, and the mirror was never touched (the switch is atomic).
     await db.updateTable('directory_import').set({ status: 'interrupted', finished_at: new Date() }).where('status', '=', 'running').execute();
@@ -93,7 +103,7 @@ export async function importExtract(database: Database, file: string, options: I
       }).returning('id').executeTakeFirstOrThrow();
       return {
         importId: row.id, status: 'unchanged', fileName, checksum, rows: Number(last.rows_read ?? 0), skipped: 0, professionals: Number(last.professionals ?? 0),
-        created: 0, updated: 0, ended: 0, unchanged: Number(last.professionals ?? 0), durationMs: Math.round(performance.now() - started),
+        created: 0, updated: 0, ended: 0, unchanged: Number(last.professionals ?? 0), durationMs: Math.round(performance.now() - started), timings,
         report: { unknownHeaders: [], missingOptionalColumns: [], skippedLines: [], unknownCodes: [] },
       };
     }
@@ -112,25 +122,29 @@ export async function importExtract(database: Database, file: string, options: I
       if (ticker) clearInterval(ticker);
     }
     await step('staged');
+    lap('load');
     options.onProgress?.({ phase: 'validating', bytes: source.size, totalBytes: source.size, rows: converter.rows });
 
     const skipped = await validateStaging(database, converter, settings);
     const rows = converter.rows - skipped.invalidRows;
     if (rows === 0) throw new ImportError('EXTRACT_EMPTY', 'the file has no data row');
     await checkRowBand(database, rows, settings, !!options.force);
+    lap('validate');
     for (const statement of STAGE_PROFESSIONALS_SQL) await database.exec(statement);
     const unknownCodes = (await sql<UnknownCode>`${sql.raw(UNKNOWN_CODES_SQL)}`.execute(db)).rows.map((u) => ({ ...u, rows: Number(u.rows) }));
     await step('validated');
+    lap('stage');
 
     options.onProgress?.({ phase: 'diffing', bytes: source.size, totalBytes: source.size, rows });
     const counts = await applyDiff(database, { importId, maxDisappearShare: settings.maxDisappearShare, force: !!options.force });
+    lap('apply');
     const report: ImportReport = {
       unknownHeaders: mapping.unknownHeaders,
       missingOptionalColumns: mapping.missingOptional,
       skippedLines: skipped.samples,
       unknownCodes,
     };
-    const result = resultOf(importId, fileName, checksum, rows, skipped.count, counts, Math.round(performance.now() - started), report);
+    const result = { ...resultOf(importId, fileName, checksum, rows, skipped.count, counts, Math.round(performance.now() - started), report), timings };
     await db.updateTable('directory_import').set({
       status: 'applied', step: 'applied', applied_at: counts.appliedAt, finished_at: new Date(), duration_ms: result.durationMs,
       rows_read: rows, rows_skipped: skipped.count, professionals: counts.professionals,
@@ -152,7 +166,7 @@ function definedOnly<T extends object>(o: T): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
-function resultOf(importId: number, fileName: string, checksum: string, rows: number, skipped: number, c: DiffCounts, durationMs: number, report: ImportReport): ImportResult {
+function resultOf(importId: number, fileName: string, checksum: string, rows: number, skipped: number, c: DiffCounts, durationMs: number, report: ImportReport): Omit<ImportResult, 'timings'> {
   const created = c.created + c.reactivated;
   return {
     importId, status: 'applied', fileName, checksum, rows, skipped, professionals: c.professionals,

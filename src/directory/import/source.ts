@@ -29,7 +29,7 @@ export async function openExtractSource(file: string): Promise<ExtractSource> {
   const info = await stat(file).catch(() => undefined);
   if (!info?.isFile()) throw new ImportError('EXTRACT_NOT_FOUND', `no such file: ${file}`);
   if (!/\.zip$/i.test(file)) {
-    return { path: file, entryName: path.basename(file), size: info.size, open: async () => createReadStream(file, { highWaterMark: 1 << 20 }) };
+    return { path: file, entryName: path.basename(file), size: info.size, open: async () => createReadStream(file, { highWaterMark: 1 << 16 }) };
   }
   const entry = await findZipEntry(file);
   return {
@@ -80,7 +80,7 @@ async function openZipEntry(file: string, name: string): Promise<Readable> {
 /** sha256 (hex) of the file as given: the identity of an import (same checksum = same data). */
 export async function fileChecksum(file: string): Promise<string> {
   const hash = createHash('sha256');
-  await pipeline(createReadStream(file, { highWaterMark: 1 << 20 }), hash);
+  await pipeline(createReadStream(file, { highWaterMark: 1 << 16 }), hash);
   return hash.digest('hex');
 }
 
