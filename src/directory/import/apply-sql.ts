@@ -74,34 +74,29 @@ export const APPLY_SQL = [
 
   // Exercices keyed by (profession, catégorie), ordered by their first row in the file. The
   // savoir-faire pair is that of the first 'S' (spécialité ordinale) row, else of the first row.
+  // Hash aggregation finds those rows' line numbers; joining back by line number is far cheaper
+  // than sorting wide rows (DISTINCT ON) on 2 M lines.
   `CREATE TEMP TABLE ${NEW_EXERCICE_TABLE} ON COMMIT DROP AS
-   WITH rows AS (
-     SELECT s.identification_nationale_pp, s.line_no, ${exerciceCols.map((c) => `s.${c}`).join(', ')}
+   WITH keys AS (
+     SELECT s.identification_nationale_pp AS national_id, ${KEY.map((k) => `s.${k}`).join(', ')},
+            min(s.line_no) AS first_line, min(s.line_no) FILTER (WHERE s.code_type_savoir_faire = 'S') AS specialty_line
      FROM ${STAGING_TABLE} s JOIN ${DIFF_TABLE} d ON d.national_id = s.identification_nationale_pp AND d.change <> 'ended'
+     GROUP BY 1, ${KEY.map((_, i) => i + 2).join(', ')}
    ),
    next_ord AS (
      SELECT d.national_id, coalesce(max(e.ord) + 1, 0) AS base
      FROM ${DIFF_TABLE} d LEFT JOIN directory_exercice e ON e.national_id = d.national_id
      WHERE d.change <> 'ended' GROUP BY d.national_id
-   ),
-   first_row AS (
-     SELECT DISTINCT ON (identification_nationale_pp, ${KEY.join(', ')})
-       identification_nationale_pp AS national_id, line_no AS first_line, ${exerciceCols.join(', ')}
-     FROM rows ORDER BY identification_nationale_pp, ${KEY.join(', ')}, line_no
-   ),
-   specialty AS (
-     SELECT DISTINCT ON (identification_nationale_pp, ${KEY.join(', ')})
-       identification_nationale_pp AS national_id, ${KEY.join(', ')}, code_type_savoir_faire, code_savoir_faire
-     FROM rows WHERE code_type_savoir_faire = 'S' ORDER BY identification_nationale_pp, ${KEY.join(', ')}, line_no
    )
-   SELECT f.national_id,
-          (b.base + row_number() OVER (PARTITION BY f.national_id ORDER BY f.first_line) - 1)::integer AS ord,
-          ${exerciceCols.filter((c) => !['code_type_savoir_faire', 'code_savoir_faire'].includes(c)).map((c) => `f.${c}`).join(', ')},
+   SELECT k.national_id,
+          (b.base + row_number() OVER (PARTITION BY k.national_id ORDER BY k.first_line) - 1)::integer AS ord,
+          ${exerciceCols.filter((c) => !['code_type_savoir_faire', 'code_savoir_faire'].includes(c)).map((c) => (KEY.includes(c) ? `k.${c}` : `f.${c}`)).join(', ')},
           coalesce(sp.code_type_savoir_faire, f.code_type_savoir_faire) AS code_type_savoir_faire,
           coalesce(sp.code_savoir_faire, f.code_savoir_faire) AS code_savoir_faire
-   FROM first_row f
-   JOIN next_ord b ON b.national_id = f.national_id
-   LEFT JOIN specialty sp ON sp.national_id = f.national_id AND ${KEY.map((k) => `sp.${k} = f.${k}`).join(' AND ')}`,
+   FROM keys k
+   JOIN next_ord b ON b.national_id = k.national_id
+   JOIN ${STAGING_TABLE} f ON f.line_no = k.first_line
+   LEFT JOIN ${STAGING_TABLE} sp ON sp.line_no = k.specialty_line`,
 
   `ANALYZE ${NEW_EXERCICE_TABLE}`,
 
@@ -123,9 +118,10 @@ export const APPLY_SQL = [
 
   // Structures seen in the changed rows: the first row per technical id describes it.
   `CREATE TEMP TABLE directory_import_structure ON COMMIT DROP AS
-   SELECT DISTINCT ON (identifiant_technique_structure) ${STRUCTURE_COLS.join(', ')}
-   FROM ${changedRows} r WHERE identifiant_technique_structure <> ''
-   ORDER BY identifiant_technique_structure, line_no`,
+   SELECT ${STRUCTURE_COLS.map((c) => `s.${c}`).join(', ')}
+   FROM ${STAGING_TABLE} s
+   JOIN (SELECT identifiant_technique_structure, min(line_no) AS line_no FROM ${changedRows} r
+         WHERE identifiant_technique_structure <> '' GROUP BY 1) f ON f.line_no = s.line_no`,
 
   `UPDATE directory_structure st SET ${STRUCTURE_COLS.slice(1).map((c) => `${c} = n.${c}`).join(', ')}, updated_at = now()
    FROM directory_import_structure n

@@ -27,7 +27,7 @@ afterAll(async () => {
 /** The ids of the base population, and how the next-day file treats each. */
 const ids = Array.from({ length: N }, (_, i) => ({ i, id: generateProfessional(SEED, i).nationalId, fate: fateOf(SEED, i, 0.15) }));
 const snapshot = async (nationalIds: string[]) => Promise.all(nationalIds.map((id) => loadProfessional(t.database.db, id)));
-const failure = (p: Promise<unknown>) => p.then(() => { throw new Error('expected a failure'); }, (e: unknown) => e as ImportError);
+const failure = (p: Promise<unknown>) => p.then((r) => { throw new Error(`expected a failure, got ${JSON.stringify(r)}`); }, (e: unknown) => e as ImportError);
 
 describe('importing generated extracts: counts, idempotence, next-day diff, history', () => {
   let day0: string;
@@ -179,7 +179,7 @@ describe('file variants and bad files', () => {
     expect(r.skipped).toBe(1);
     expect(r.report.skippedLines[0]).toMatchObject({ line: 6, field: 'Identifiant PP' });
     // Past the skipped-share ceiling the import stops even under "skip".
-    const err2 = await failure(importExtract(u.database, file, { malformed: 'skip', maxSkippedShare: 0, force: true }));
+    const err2 = await failure(importExtract(u.database, file, { malformed: 'skip', maxSkippedShare: 0, reimport: true }));
     expect(err2.code).toBe('IMPORT_TOO_MANY_SKIPPED');
   });
 
