@@ -196,4 +196,17 @@ describe('file variants and bad files', () => {
     const { rows } = await sql<{ n: number }>`SELECT count(*)::int AS n FROM directory_activity WHERE code_mode_exercice = 'Z' AND ended_at IS NULL`.execute(u.database.db);
     expect(rows[0]!.n).toBeGreaterThanOrEqual(1);
   });
+
+  test('an import interrupted mid-way (process killed) is marked so and simply re-run', async () => {
+    // What a killed run leaves: its record still "running", half-filled work tables.
+    await u.database.db.insertInto('directory_import').values({ file_name: 'killed.txt', checksum: 'x', status: 'running', step: 'staged' }).execute();
+    await u.database.exec(`CREATE UNLOGGED TABLE IF NOT EXISTS directory_staging (line_no bigint); INSERT INTO directory_staging VALUES (1)`);
+    const file = scratch.file('rerun.txt', extractText({ professionals: POP, seed: 'variants', nextDay: { share: 0.03 } }));
+    const r = await importExtract(u.database, file, { force: true });
+    expect(r.status).toBe('applied');
+    const killed = await u.database.db.selectFrom('directory_import').select(['status']).where('file_name', '=', 'killed.txt').executeTakeFirstOrThrow();
+    expect(killed.status).toBe('interrupted');
+    const { rows } = await sql<{ n: number }>`SELECT count(*)::int AS n FROM pg_class WHERE relname LIKE 'directory_staging%'`.execute(u.database.db);
+    expect(rows[0]!.n).toBe(0);
+  });
 });
