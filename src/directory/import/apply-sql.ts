@@ -104,17 +104,19 @@ export const APPLY_SQL = [
    SELECT national_id, ord, ${exerciceCols.join(', ')} FROM ${NEW_EXERCICE_TABLE}`,
 
   // Activities de-duplicated on all 30 fields within their exercice (rows repeat per
-  // savoir-faire). Their ord is the line of their first row: file order, with no window sort
-  // (unique within the exercice, and the exercice ord is fresh for every version).
+  // savoir-faire): grouped on an md5 of the 30 fields (fields never contain '|', so the
+  // concatenation is unambiguous) — a narrow hash key instead of 33 text columns — then the
+  // values are read back from the first row. Their ord is the line of that first row: file
+  // order with no window sort (unique within the exercice, whose ord is fresh for every version).
   `INSERT INTO directory_activity (national_id, exercice_ord, ord, ${activityCols.join(', ')}, started_at)
-   SELECT a.national_id, e.ord, a.first_line::integer,
-          ${activityCols.map((c) => `a.${c}`).join(', ')}, now()
+   SELECT a.national_id, e.ord, a.first_line::integer, ${activityCols.map((c) => `s.${c}`).join(', ')}, now()
    FROM (
-     SELECT identification_nationale_pp AS national_id, ${KEY.join(', ')}, min(line_no) AS first_line, ${activityCols.join(', ')}
+     SELECT identification_nationale_pp AS national_id, ${KEY.join(', ')}, min(line_no) AS first_line
      FROM ${changedRows} r
-     GROUP BY identification_nationale_pp, ${KEY.join(', ')}, ${activityCols.join(', ')}
+     GROUP BY identification_nationale_pp, ${KEY.join(', ')}, md5(concat_ws('|', ${activityCols.join(', ')}))
    ) a
-   JOIN ${NEW_EXERCICE_TABLE} e ON e.national_id = a.national_id AND ${KEY.map((k) => `e.${k} = a.${k}`).join(' AND ')}`,
+   JOIN ${NEW_EXERCICE_TABLE} e ON e.national_id = a.national_id AND ${KEY.map((k) => `e.${k} = a.${k}`).join(' AND ')}
+   JOIN ${STAGING_TABLE} s ON s.line_no = a.first_line`,
 
   // Structures seen in the changed rows: the first row per technical id describes it.
   `CREATE TEMP TABLE directory_import_structure ON COMMIT DROP AS
