@@ -2,7 +2,7 @@ import { sql, type Kysely, type Transaction } from 'kysely';
 
 import type { Database } from '../../db/database.js';
 import type { Schema } from '../../db/schema.js';
-import { APPLY_SQL, DIFF_COUNTS_SQL, DIFF_SQL, logChangesSql } from './apply-sql.js';
+import { applySql, DIFF_COUNTS_SQL, DIFF_SQL, logChangesSql } from './apply-sql.js';
 import { ImportError } from './errors.js';
 
 export interface DiffCounts {
@@ -22,6 +22,9 @@ export interface ApplyOptions {
   beforeWrite?: (counts: DiffCounts) => void;
 }
 
+/** Sorting and hashing 2 M rows in memory; set per transaction only (never nested). */
+export const WORK_MEM = '256MB';
+
 const run = (trx: Transaction<Schema> | Kysely<Schema>, text: string) => sql.raw(text).execute(trx);
 
 /**
@@ -31,8 +34,7 @@ const run = (trx: Transaction<Schema> | Kysely<Schema>, text: string) => sql.raw
  */
 export async function applyDiff(database: Database, options: ApplyOptions): Promise<DiffCounts & { appliedAt: Date }> {
   return database.db.transaction().execute(async (trx) => {
-    // Sorting and hashing 2 M rows: give this one transaction room (it is never nested).
-    if (database.kind === 'postgres') await run(trx, `SET LOCAL work_mem = '256MB'`);
+    if (database.kind === 'postgres') await run(trx, `SET LOCAL work_mem = '${WORK_MEM}'`);
     for (const statement of DIFF_SQL) await run(trx, statement);
     const { rows } = await sql<Record<keyof DiffCounts, number | string>>`${sql.raw(DIFF_COUNTS_SQL)}`.execute(trx);
     const c = rows[0]!;
@@ -40,7 +42,8 @@ export async function applyDiff(database: Database, options: ApplyOptions): Prom
     const counts = Object.fromEntries(Object.entries(c).map(([k, v]) => [k, Number(v)])) as unknown as DiffCounts;
     checkDisappearance(counts, options);
     options.beforeWrite?.(counts);
-    for (const statement of APPLY_SQL) await run(trx, statement);
+    const allChanged = counts.created + counts.reactivated + counts.updated === counts.professionals;
+    for (const statement of applySql(allChanged)) await run(trx, statement);
     await run(trx, logChangesSql(options.importId));
     const now = await sql<{ now: Date }>`SELECT now() AS now`.execute(trx);
     return { ...counts, appliedAt: now.rows[0]!.now };

@@ -5,7 +5,7 @@ import { sql } from 'kysely';
 
 import type { Database } from '../../db/database.js';
 import { loadNomenclatures } from '../nomenclatures.js';
-import { applyDiff, type DiffCounts } from './apply.js';
+import { applyDiff, WORK_MEM, type DiffCounts } from './apply.js';
 import { mapHeader } from './columns.js';
 import { ImportError } from './errors.js';
 import { ExtractToCopy, headerInfo, type LineIssue } from './extract-to-copy.js';
@@ -130,8 +130,7 @@ export async function importExtract(database: Database, file: string, options: I
     if (rows === 0) throw new ImportError('EXTRACT_EMPTY', 'the file has no data row');
     await checkRowBand(database, rows, settings, !!options.force);
     lap('validate');
-    for (const statement of STAGE_PROFESSIONALS_SQL) await database.exec(statement);
-    const unknownCodes = (await sql<UnknownCode>`${sql.raw(UNKNOWN_CODES_SQL)}`.execute(db)).rows.map((u) => ({ ...u, rows: Number(u.rows) }));
+    const unknownCodes = await stageProfessionals(database);
     await step('validated');
     lap('stage');
 
@@ -200,6 +199,16 @@ async function validateStaging(database: Database, converter: ExtractToCopy, set
     ...first.map((f) => ({ line: Number(f.line_no), field: f.field, message: `invalid value "${f.value}"` })),
   ].sort((a, b) => a.line - b.line).slice(0, 20);
   return { count, invalidRows, samples };
+}
+
+/** Work tables for the diff, and the unknown-codes report, with room to sort in memory. */
+async function stageProfessionals(database: Database): Promise<UnknownCode[]> {
+  return database.db.transaction().execute(async (trx) => {
+    if (database.kind === 'postgres') await sql.raw(`SET LOCAL work_mem = '${WORK_MEM}'`).execute(trx);
+    for (const statement of STAGE_PROFESSIONALS_SQL) await sql.raw(statement).execute(trx);
+    const { rows } = await sql<UnknownCode>`${sql.raw(UNKNOWN_CODES_SQL)}`.execute(trx);
+    return rows.map((u) => ({ ...u, rows: Number(u.rows) }));
+  });
 }
 
 async function checkRowBand(database: Database, rows: number, s: DirectoryImportSettings, force: boolean): Promise<void> {

@@ -30,13 +30,12 @@ const RULES: readonly [column: string, invalid: string][] = [
 /** Rows whose identifiers are invalid, with the first offending field (header name) and value. */
 export const FIND_INVALID_ROWS_SQL = [`DROP TABLE IF EXISTS ${INVALID_TABLE}`, `
 CREATE UNLOGGED TABLE ${INVALID_TABLE} AS
-SELECT line_no, field, value FROM (
-  SELECT line_no,
-    CASE ${RULES.map(([c, cond]) => `WHEN ${cond} THEN ${lit(header(c))}`).join(' ')} END AS field,
-    CASE ${RULES.map(([c, cond]) => `WHEN ${cond} THEN ${c}`).join(' ')} END AS value
-  FROM ${STAGING_TABLE}
-) checked
-WHERE field IS NOT NULL`];
+SELECT line_no,
+  CASE ${RULES.map(([c, cond]) => `WHEN ${cond} THEN ${lit(header(c))}`).join(' ')} END AS field,
+  CASE ${RULES.map(([c, cond]) => `WHEN ${cond} THEN ${c}`).join(' ')} END AS value
+FROM ${STAGING_TABLE}
+-- One cheap OR per row; the CASEs run only on the (rare) invalid rows.
+WHERE ${RULES.map(([, cond]) => `(${cond})`).join(' OR ')}`];
 
 export const DELETE_INVALID_ROWS_SQL = `DELETE FROM ${STAGING_TABLE} s USING ${INVALID_TABLE} i WHERE s.line_no = i.line_no`;
 
@@ -47,7 +46,8 @@ const HASHED_COLUMNS = ['code_civilite', ...EXERCICE_FIELDS.map((f) => f.column)
  * One row per professional of the new file. The hash covers the claim columns of all their rows
  * in file order: equal hash ⇒ same record, so the diff never has to compare activities.
  * Aggregates read a sorted subquery instead of `agg(… ORDER BY line_no)`: one sort of the whole
- * table instead of one per group (PostgreSQL keeps the subquery order for plain aggregation).
+ * table instead of one per group (PostgreSQL keeps the subquery order for plain aggregation), and
+ * that sort carries a 32-byte row hash rather than the row (2 M wide rows would spill to disk).
  */
 export const STAGE_PROFESSIONALS_SQL = [`DROP TABLE IF EXISTS ${PROFESSIONAL_TABLE}`, `
 CREATE UNLOGGED TABLE ${PROFESSIONAL_TABLE} AS
@@ -55,10 +55,10 @@ SELECT identification_nationale_pp AS national_id,
        min(type_identifiant_pp) AS type_identifiant_pp,
        min(identifiant_pp) AS identifiant_pp,
        (array_agg(code_civilite))[1] AS code_civilite,
-       md5(string_agg(content, E'\\n')) AS content_hash
+       md5(string_agg(row_hash, '')) AS content_hash
 FROM (
   SELECT identification_nationale_pp, type_identifiant_pp, identifiant_pp, code_civilite,
-         concat_ws('|', ${HASHED_COLUMNS.join(', ')}) AS content
+         md5(concat_ws('|', ${HASHED_COLUMNS.join(', ')})) AS row_hash
   FROM ${STAGING_TABLE} ORDER BY identification_nationale_pp, line_no
 ) file_order
 GROUP BY identification_nationale_pp`,
