@@ -100,6 +100,7 @@ async function main(): Promise<void> {
   console.log(`OpenPSC full import (empty mirror) : ${s(full.ms)}  ${rate(full.ms)}  ratio ${(full.ms / floorMs).toFixed(2)}× (target ≤ 2×: ${verdict(full.ms <= 2 * floorMs)})  peak RSS ${full.maxRssMb.toFixed(0)} MB (target ≤ 300: ${verdict(full.maxRssMb <= 300)})`);
   console.log(`  full import steps (ms): ${JSON.stringify(full.counts.timings)}`);
   console.log(`OpenPSC incremental sync (1 %)     : ${s(sync.ms)}  ${JSON.stringify({ created: sync.counts.created, updated: sync.counts.updated, ended: sync.counts.ended })} (target ≤ 30 s: ${verdict(sync.ms <= 30_000)})  peak RSS ${sync.maxRssMb.toFixed(0)} MB`);
+  console.log(`  sync steps (ms): ${JSON.stringify(sync.counts.timings)}`);
 }
 
 if (process.argv[2] === '--child') {

@@ -1,3 +1,5 @@
+import { performance } from 'node:perf_hooks';
+
 import { sql, type Kysely, type Transaction } from 'kysely';
 
 import type { Database } from '../../db/database.js';
@@ -20,12 +22,20 @@ export interface ApplyOptions {
   force: boolean;
   /** Called with the counts before anything is written; throwing aborts (rolls back) the switch. */
   beforeWrite?: (counts: DiffCounts) => void;
+  /** Filled with milliseconds per statement (benchmarks, slow-import diagnosis). */
+  timings?: Record<string, number>;
 }
 
 /** Sorting and hashing 2 M rows in memory; set per transaction only (never nested). */
 export const WORK_MEM = '256MB';
 
 const run = (trx: Transaction<Schema> | Kysely<Schema>, text: string) => sql.raw(text).execute(trx);
+
+/** "INSERT INTO directory_activity …" → "insert directory_activity": a label for step timings. */
+const labelOf = (text: string) => {
+  const m = /^\s*(INSERT INTO|UPDATE|CREATE TEMP TABLE|ANALYZE|ALTER TABLE)\s+(\w+)/i.exec(text);
+  return m ? `${m[1]!.split(' ')[0]!.toLowerCase()} ${m[2]}` : text.trim().split(/\s+/).slice(0, 2).join(' ');
+};
 
 /**
  * Computes the difference with the current mirror and applies it, in ONE transaction: readers see
@@ -43,7 +53,14 @@ export async function applyDiff(database: Database, options: ApplyOptions): Prom
     checkDisappearance(counts, options);
     options.beforeWrite?.(counts);
     const allChanged = counts.created + counts.reactivated + counts.updated === counts.professionals;
-    for (const statement of applySql(allChanged)) await run(trx, statement);
+    for (const statement of applySql(allChanged)) {
+      const started = performance.now();
+      await run(trx, statement);
+      if (options.timings) {
+        const label = labelOf(statement);
+        options.timings[label] = (options.timings[label] ?? 0) + Math.round(performance.now() - started);
+      }
+    }
     await run(trx, logChangesSql(options.importId));
     const now = await sql<{ now: Date }>`SELECT now() AS now`.execute(trx);
     return { ...counts, appliedAt: now.rows[0]!.now };

@@ -135,8 +135,10 @@ export async function importExtract(database: Database, file: string, options: I
     lap('stage');
 
     options.onProgress?.({ phase: 'diffing', bytes: source.size, totalBytes: source.size, rows });
-    const counts = await applyDiff(database, { importId, maxDisappearShare: settings.maxDisappearShare, force: !!options.force });
+    const applySteps: Record<string, number> = {};
+    const counts = await applyDiff(database, { importId, maxDisappearShare: settings.maxDisappearShare, force: !!options.force, timings: applySteps });
     lap('apply');
+    for (const [k, v] of Object.entries(applySteps)) timings[`apply: ${k}`] = v;
     const report: ImportReport = {
       unknownHeaders: mapping.unknownHeaders,
       missingOptionalColumns: mapping.missingOptional,
