@@ -99,7 +99,13 @@ export function createProvider(deps: ProviderDeps): { provider: Provider; access
         // A client sees only its own tokens; PSC resource servers introspect with their own client.
         allowedPolicy: async (ctx, client, token) => token.clientId === client.clientId || client.metadata().scope?.includes('introspection') === true,
       },
-      revocation: { enabled: true },
+      revocation: {
+        enabled: true,
+        allowedPolicy: async (_ctx, client, token) => {
+          if (token.clientId !== client.clientId) throw new errors.InvalidRequest('client is not authorized to revoke the presented token');
+          return true;
+        },
+      },
       userinfo: { enabled: true },
       jwtUserinfo: { enabled: true },
       backchannelLogout: { enabled: true },
