@@ -12,6 +12,7 @@ import type { Logger } from '../log/logger.js';
 import { ClientRegistry } from '../oidc/clients.js';
 import { ensureSigningKeys, loadSigningJwks } from '../oidc/keys.js';
 import { createProvider } from '../oidc/provider.js';
+import { cookielessLogout } from '../oidc/psc/cookieless-logout.js';
 import { jwtTokenParams } from '../oidc/psc/jwt-token-params.js';
 import { DISCOVERY_PATH, PSC_ROUTES, WALLET_DISCOVERY_PATH } from '../oidc/psc/routes.js';
 import { staticFiles } from './static-files.js';
@@ -82,6 +83,7 @@ export async function createOpenPsc({ settings, database, logger }: { settings: 
     app.use(router.routes()).use(router.allowedMethods());
   }
   app.use(jwtTokenParams(issuerPath, created.accessTokens));
+  app.use(cookielessLogout(issuerPath, () => provider!, database.db));
   app.use(async (ctx, next) => {
     if (ctx.path !== issuerPath && !ctx.path.startsWith(`${issuerPath}/`)) return next();
     // Mounted like Express mounts: the provider sees paths relative to the issuer.
