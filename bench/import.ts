@@ -49,7 +49,7 @@ async function cachedExtract(name: string, nextDay?: number): Promise<string> {
 
 /** The child: one import, then its own figures on stdout (peak RSS is per process). */
 async function child(file: string): Promise<void> {
-  const database = await openDatabase({ databaseUrl: dbUrl(), poolMax: 3, applicationName: 'openpsc-bench' });
+  const database = await openDatabase({ databaseUrl: dbUrl(), poolMax: 5, applicationName: 'openpsc-bench' });
   const started = performance.now();
   const result = await importExtract(database, file, { maxRowChange: 0, maxDisappearShare: 0.05 });
   const ms = performance.now() - started;

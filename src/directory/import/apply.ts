@@ -5,6 +5,7 @@ import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Database } from '../../db/database.js';
 import type { Schema } from '../../db/schema.js';
 import { applySql, DIFF_COUNTS_SQL, DIFF_SQL, logChangesSql } from './apply-sql.js';
+import { dropMirrorIndexes, mirrorIsEmpty } from './bulk-indexes.js';
 import { ImportError } from './errors.js';
 
 export interface DiffCounts {
@@ -53,6 +54,7 @@ export async function applyDiff(database: Database, options: ApplyOptions): Prom
     checkDisappearance(counts, options);
     options.beforeWrite?.(counts);
     const allChanged = counts.created + counts.reactivated + counts.updated === counts.professionals;
+    const rebuildIndexes = allChanged && (await mirrorIsEmpty(trx)) ? await dropMirrorIndexes(trx) : undefined;
     for (const statement of applySql(allChanged)) {
       const started = performance.now();
       await run(trx, statement);
@@ -60,6 +62,11 @@ export async function applyDiff(database: Database, options: ApplyOptions): Prom
         const label = labelOf(statement);
         options.timings[label] = (options.timings[label] ?? 0) + Math.round(performance.now() - started);
       }
+    }
+    if (rebuildIndexes) {
+      const started = performance.now();
+      await rebuildIndexes();
+      if (options.timings) options.timings['rebuild indexes'] = Math.round(performance.now() - started);
     }
     await run(trx, logChangesSql(options.importId));
     const now = await sql<{ now: Date }>`SELECT now() AS now`.execute(trx);

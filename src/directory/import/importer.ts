@@ -1,7 +1,9 @@
 import { performance } from 'node:perf_hooks';
 import path from 'node:path';
 
-import { sql } from 'kysely';
+import { sql, type Transaction } from 'kysely';
+
+import type { Schema } from '../../db/schema.js';
 
 import type { Database } from '../../db/database.js';
 import { loadNomenclatures } from '../nomenclatures.js';
@@ -125,14 +127,18 @@ export async function importExtract(database: Database, file: string, options: I
     lap('load');
     options.onProgress?.({ phase: 'validating', bytes: source.size, totalBytes: source.size, rows: converter.rows });
 
-    const skipped = await validateStaging(database, converter, settings);
+    // Three independent scans of staging, on separate connections (a real server runs them in
+    // parallel; PGlite one after the other): identifier checks, per-professional hashes, codes.
+    const [skipped, , unknownCodes] = await allOrFirstError([
+      validateStaging(database, converter, settings),
+      stageProfessionals(database),
+      findUnknownCodes(database),
+    ] as const);
     const rows = converter.rows - skipped.invalidRows;
     if (rows === 0) throw new ImportError('EXTRACT_EMPTY', 'the file has no data row');
     await checkRowBand(database, rows, settings, !!options.force);
-    lap('validate');
-    const unknownCodes = await stageProfessionals(database);
     await step('validated');
-    lap('stage');
+    lap('validate and stage');
 
     options.onProgress?.({ phase: 'diffing', bytes: source.size, totalBytes: source.size, rows });
     const applySteps: Record<string, number> = {};
@@ -203,11 +209,32 @@ async function validateStaging(database: Database, converter: ExtractToCopy, set
   return { count, invalidRows, samples };
 }
 
-/** Work tables for the diff, and the unknown-codes report, with room to sort in memory. */
-async function stageProfessionals(database: Database): Promise<UnknownCode[]> {
+/** Waits for every promise (no query left running behind our back), then throws the first error. */
+async function allOrFirstError<T extends readonly unknown[]>(promises: { [K in keyof T]: Promise<T[K]> }): Promise<T> {
+  const settled = await Promise.allSettled(promises);
+  const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
+  return settled.map((r) => (r as PromiseFulfilledResult<unknown>).value) as unknown as T;
+}
+
+/** One transaction with room to sort and hash in memory. */
+function withWorkMem<T>(database: Database, fn: (trx: Transaction<Schema>) => Promise<T>): Promise<T> {
   return database.db.transaction().execute(async (trx) => {
     if (database.kind === 'postgres') await sql.raw(`SET LOCAL work_mem = '${WORK_MEM}'`).execute(trx);
+    return fn(trx);
+  });
+}
+
+/** The per-professional work table the diff reads. */
+async function stageProfessionals(database: Database): Promise<void> {
+  await withWorkMem(database, async (trx) => {
     for (const statement of STAGE_PROFESSIONALS_SQL) await sql.raw(statement).execute(trx);
+  });
+}
+
+/** Codes of the file absent from the shipped code tables, with row counts. */
+async function findUnknownCodes(database: Database): Promise<UnknownCode[]> {
+  return withWorkMem(database, async (trx) => {
     const { rows } = await sql<UnknownCode>`${sql.raw(UNKNOWN_CODES_SQL)}`.execute(trx);
     return rows.map((u) => ({ ...u, rows: Number(u.rows) }));
   });

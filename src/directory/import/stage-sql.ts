@@ -27,6 +27,8 @@ const RULES: readonly [column: string, invalid: string][] = [
   ['numero_finess_etablissement_juridique', `numero_finess_etablissement_juridique !~ '^([0-9A-Z]{9})?$'`],
 ];
 
+const INVALID_ROW = RULES.map(([, cond]) => `(${cond})`).join(' OR ');
+
 /** Rows whose identifiers are invalid, with the first offending field (header name) and value. */
 export const FIND_INVALID_ROWS_SQL = [`DROP TABLE IF EXISTS ${INVALID_TABLE}`, `
 CREATE UNLOGGED TABLE ${INVALID_TABLE} AS
@@ -35,7 +37,7 @@ SELECT line_no,
   CASE ${RULES.map(([c, cond]) => `WHEN ${cond} THEN ${c}`).join(' ')} END AS value
 FROM ${STAGING_TABLE}
 -- One cheap OR per row; the CASEs run only on the (rare) invalid rows.
-WHERE ${RULES.map(([, cond]) => `(${cond})`).join(' OR ')}`];
+WHERE ${INVALID_ROW}`];
 
 export const DELETE_INVALID_ROWS_SQL = `DELETE FROM ${STAGING_TABLE} s USING ${INVALID_TABLE} i WHERE s.line_no = i.line_no`;
 
@@ -59,7 +61,10 @@ SELECT identification_nationale_pp AS national_id,
 FROM (
   SELECT identification_nationale_pp, type_identifiant_pp, identifiant_pp, code_civilite,
          md5(concat_ws('|', ${HASHED_COLUMNS.join(', ')})) AS row_hash
-  FROM ${STAGING_TABLE} ORDER BY identification_nationale_pp, line_no
+  FROM ${STAGING_TABLE}
+  -- Invalid rows are found (and then skipped or refused) by FIND_INVALID_ROWS_SQL, concurrently.
+  WHERE NOT (${INVALID_ROW})
+  ORDER BY identification_nationale_pp, line_no
 ) file_order
 GROUP BY identification_nationale_pp`,
   `ALTER TABLE ${PROFESSIONAL_TABLE} ADD PRIMARY KEY (national_id)`,
