@@ -68,6 +68,7 @@ describe('extract → COPY text conversion', () => {
     const err = await convert(bytes, { malformed: 'skip' }, 4096).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ImportError);
     expect((err as ImportError).code).toBe('EXTRACT_INVALID_UTF8');
+    expect((err as ImportError).line).toBe(3);
   });
 
   test('a multi-byte character split across chunks is decoded whole', async () => {
