@@ -61,7 +61,7 @@ export interface ImportResult {
   ended: number;
   unchanged: number;
   durationMs: number;
-  /** Milliseconds per step: checksum, load (stream + COPY), validate, stage (hash per professional, codes), apply (the switch). */
+  /** Milliseconds per step: checksum, load (stream + COPY), validate and stage, apply (the switch), and each statement of the switch. */
   timings: Record<string, number>;
   report: ImportReport;
 }
@@ -88,6 +88,7 @@ export async function importExtract(database: Database, file: string, options: I
   const release = await acquireImportLock(database);
   const db = database.db;
   let importId: number | undefined;
+  let pendingCodes: Promise<unknown> | undefined;
   try {
     const source = await openExtractSource(file);
     options.onProgress?.({ phase: 'checksum', bytes: 0, totalBytes: source.size, rows: 0 });
@@ -127,12 +128,14 @@ export async function importExtract(database: Database, file: string, options: I
     lap('load');
     options.onProgress?.({ phase: 'validating', bytes: source.size, totalBytes: source.size, rows: converter.rows });
 
-    // Three independent scans of staging, on separate connections (a real server runs them in
-    // parallel; PGlite one after the other): identifier checks, per-professional hashes, codes.
-    const [skipped, , unknownCodes] = await allOrFirstError([
+    // Independent scans of staging on separate connections (a real server runs them in
+    // parallel; PGlite one after the other): identifier checks and per-professional hashes now;
+    // the unknown-codes report is only a report, so it runs alongside the switch below.
+    const codes = findUnknownCodes(database);
+    pendingCodes = codes.catch(() => undefined); // awaited below; never an unhandled rejection meanwhile
+    const [skipped] = await allOrFirstError([
       validateStaging(database, converter, settings),
       stageProfessionals(database),
-      findUnknownCodes(database),
     ] as const);
     const rows = converter.rows - skipped.invalidRows;
     if (rows === 0) throw new ImportError('EXTRACT_EMPTY', 'the file has no data row');
@@ -144,6 +147,7 @@ export async function importExtract(database: Database, file: string, options: I
     const applySteps: Record<string, number> = {};
     const counts = await applyDiff(database, { importId, maxDisappearShare: settings.maxDisappearShare, force: !!options.force, timings: applySteps });
     lap('apply');
+    const unknownCodes = await codes;
     for (const [k, v] of Object.entries(applySteps)) timings[`apply: ${k}`] = v;
     const report: ImportReport = {
       unknownHeaders: mapping.unknownHeaders,
@@ -164,6 +168,7 @@ export async function importExtract(database: Database, file: string, options: I
     if (importId !== undefined) await recordFailure(database, importId, err, performance.now() - started);
     throw err;
   } finally {
+    await pendingCodes; // it reads staging: let it finish before dropping the work tables
     await dropWorkTables(database);
     await release();
   }
