@@ -26,8 +26,14 @@ export function interactionRouter(deps: { settings: Settings; provider: () => Pr
   router.get(base, async (ctx) => {
     const details = await deps.provider().interactionDetails(ctx.req, ctx.res);
     if (details.uid !== ctx.params.uid) throw new errors.SessionNotFound('interaction mismatch');
+    if (details.prompt.name === 'consent') {
+      // PSC has no consent screen: relying parties are approved by the operator when registered
+      // and grants are created without asking (src/oidc/grants.ts). An explicit prompt=consent
+      // (OIDC Core §11 with offline_access) is answered with that standing approval.
+      ctx.redirect(await deps.provider().interactionResult(ctx.req, ctx.res, { consent: { grantId: await grantFor(deps.provider(), details) } }));
+      return;
+    }
     if (details.prompt.name !== 'login') {
-      // PSC has no consent screen: grants are created without asking (src/oidc/grants.ts).
       await host.abortLogin(ctx, 'interaction_required', `unexpected prompt ${details.prompt.name}`);
       return;
     }
@@ -53,6 +59,14 @@ export function interactionRouter(deps: { settings: Settings; provider: () => Pr
     router.use(sub.routes(), sub.allowedMethods());
   }
   return router;
+}
+
+/** The grant of a consent interaction: the one loaded for the request, else a new one for what it asks. */
+async function grantFor(provider: Provider, details: Awaited<ReturnType<Provider['interactionDetails']>>): Promise<string> {
+  const existing = details.grantId ? await provider.Grant.find(details.grantId) : undefined;
+  const grant = existing ?? new provider.Grant({ accountId: details.session!.accountId, clientId: String(details.params.client_id) });
+  if (typeof details.params.scope === 'string') grant.addOIDCScope(details.params.scope);
+  return grant.save();
 }
 
 /** French error pages (or JSON for fetch calls) for what can go wrong in an interaction. */
