@@ -7,7 +7,7 @@ import * as client from 'openid-client';
 import type { TestIdp } from '../helpers/idp.js';
 import { ConformanceClient } from './support/client.js';
 import { verifyIdToken } from './support/id-token.js';
-import { conformanceModule, notApplicable, skippedModule } from './support/modules.js';
+import { adaptedModule, conformanceModule, notApplicable, skippedModule } from './support/modules.js';
 import { PROFESSIONAL, startConformanceOp } from './support/op.js';
 import { installTestCibaChannel, type TestCibaDevice } from './support/test-ciba-channel.js';
 
@@ -67,7 +67,7 @@ const errorCode = (p: Promise<unknown>) => p.then(() => 'no error', (e: { error?
 
 describe('fapi-ciba-id1-test-plan', () => {
   describe(VARIANT, () => {
-    conformanceModule('fapi-ciba-id1-discovery-end-point-verification', async () => {
+    adaptedModule('fapi-ciba-id1-discovery-end-point-verification', 'CIBA Core checks only (FAPI checks: mTLS-bound tokens, private_key_jwt)', async () => {
       const m = rp.metadata as Record<string, unknown>;
       expect(m.backchannel_authentication_endpoint).toBe(`${idp.issuer}/protocol/openid-connect/ext/ciba/auth`);
       expect(m.backchannel_token_delivery_modes_supported).toEqual(['poll']); // PSC: poll only
@@ -109,7 +109,7 @@ describe('fapi-ciba-id1-test-plan', () => {
       await expect(errorCode(poll(ack.auth_req_id))).resolves.toBe('authorization_pending');
     });
 
-    conformanceModule('fapi-ciba-id1-auth-req-id-expired', async () => {
+    adaptedModule('fapi-ciba-id1-auth-req-id-expired', 'the request is aged in the database instead of waiting', async () => {
       const since = device.requests.length;
       const ack = await authenticate({ requested_expiry: '10' });
       await device.next(since);
@@ -125,7 +125,7 @@ describe('fapi-ciba-id1-test-plan', () => {
       await expect(errorCode(poll(ack.auth_req_id))).resolves.toBe('expired_token');
     });
 
-    conformanceModule('fapi-ciba-id1-ensure-authorization-request-with-binding-message-succeeds', async () => {
+    adaptedModule('fapi-ciba-id1-ensure-authorization-request-with-binding-message-succeeds', 'binding_message "42": PSC allows two digits; "1234" is refused with invalid_binding_message (checked)', async () => {
       // The official message is "1234"; PSC binding messages are two digits (psc-contract.md §14),
       // so the module's intent (a displayable message succeeds and reaches the device) is kept with "42".
       await expect(errorCode(authenticate({ binding_message: '1234' }))).resolves.toBe('invalid_binding_message');

@@ -11,6 +11,8 @@ import { test } from '@jest/globals';
  *   but OpenPSC's own behaviour for the same request is still asserted. The report says
  *   "skipped (reason)" when those assertions pass and "failed" when they do not.
  * - `skippedModule`: nothing can run yet (e.g. a plug-in not merged); the code stays ready.
+ * - `adaptedModule`: the official module's intent, with one change the PSC profile or the test
+ *   bench requires (said in the title: `[adapted: …]`, shown beside "passed" in the report).
  * - `knownFailure`: a module OpenPSC fails today for a documented reason (a decision pending). It
  *   runs with `test.failing`, so the suite stays green while it fails and turns red the day it
  *   passes (then make it a `conformanceModule`). The report says "failed (known: reason)".
@@ -31,6 +33,10 @@ export const skippedTitle = (name: string, reason: string) => `${name} [skipped:
 
 export function conformanceModule(name: string, body: Body, timeout?: number): void {
   test(name, body, timeout);
+}
+
+export function adaptedModule(name: string, adaptation: string, body: Body, timeout?: number): void {
+  test(`${name} [adapted: ${adaptation}]`, body, timeout);
 }
 
 export function notApplicable(name: string, reason: string, body: Body, timeout?: number): void {

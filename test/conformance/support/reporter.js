@@ -19,6 +19,7 @@ import path from 'node:path';
 
 const SKIP_MARK = /\s\[skipped: (.+)\]$/;
 const FAILING_MARK = /\s\[failing: (.+)\]$/;
+const ADAPTED_MARK = /\s\[adapted: (.+)\]$/;
 // Plans in the report's order (others follow, in the order they are met).
 const PLAN_ORDER = [
   'oidcc-basic-certification-test-plan',
@@ -33,8 +34,9 @@ const IN_SUITE = `${path.sep}test${path.sep}conformance${path.sep}`;
 /** @param {import('@jest/test-result').AssertionResult} a @param {string} file */
 export function rowOf(a, file) {
   const failing = FAILING_MARK.exec(a.title);
-  const mark = failing ? undefined : SKIP_MARK.exec(a.title);
-  const cut = failing ?? mark;
+  const adapted = ADAPTED_MARK.exec(a.title);
+  const mark = failing || adapted ? undefined : SKIP_MARK.exec(a.title);
+  const cut = failing ?? adapted ?? mark;
   const module = cut ? a.title.slice(0, cut.index) : a.title;
   const reason = mark?.[1];
   const [plan = '(no plan)', ...variant] = a.ancestorTitles;
@@ -46,6 +48,7 @@ export function rowOf(a, file) {
   let why = reason;
   if (failing) why = a.status === 'failed' ? `known failure now passes: make it a conformanceModule (${failing[1]})` : `known: ${failing[1]}`;
   else if (a.status === 'failed') why = firstLine(a.failureMessages.join('\n'));
+  else if (adapted) why = `adapted: ${adapted[1]}`;
   return {
     plan,
     variant: variant.join(' / ') || undefined,
@@ -88,13 +91,17 @@ function markdown(rows, summary, generatedAt) {
 /** @param {ReturnType<typeof rowOf>[]} rows */
 function table(rows) {
   const lines = [];
-  const width = Math.min(90, Math.max(...rows.map((r) => r.module.length + (r.variant ? r.variant.length + 3 : 0))));
+  const width = Math.min(90, Math.max(...rows.map((r) => r.module.length)));
   for (const plan of [...new Set(rows.map((r) => r.plan))]) {
     lines.push('', plan);
+    let variant;
     for (const r of rows.filter((x) => x.plan === plan)) {
-      const name = r.variant ? `${r.module} (${r.variant})` : r.module;
-      const result = r.result === 'passed' ? 'passed' : `${r.result}${r.reason ? ` (${r.reason})` : ''}`;
-      lines.push(`  ${name.padEnd(width)}  ${result}`);
+      if (r.variant !== variant) {
+        variant = r.variant;
+        if (variant) lines.push(`  [${variant}]`);
+      }
+      const result = r.reason ? `${r.result} (${r.reason})` : r.result;
+      lines.push(`  ${r.module.padEnd(width)}  ${result}`);
     }
   }
   return lines.join('\n');
