@@ -58,6 +58,10 @@ describe('oidcc-basic-certification-test-plan', () => {
     const claims = await verifyIdToken(rp, tokens.id_token!, { nonce: request.nonce });
     expect(claims).toMatchObject({ iss: idp.issuer, aud: rp.clientId, acr: 'eidas1' });
     expect(claims.auth_time).toEqual(expect.any(Number));
+    // CheckTokenEndpointReturnedJsonContentType, CheckTokenEndpointCacheHeaders
+    const token = rp.lastResponse('token_endpoint')!;
+    expect(token.headers.get('content-type')).toMatch(/^application\/json/);
+    expect(token.headers.get('cache-control')).toBe('no-store');
   });
 
   conformanceModule('oidcc-response-type-missing', async () => {
@@ -102,6 +106,7 @@ describe('oidcc-basic-certification-test-plan', () => {
     const userinfo = await client.fetchUserInfo(rp.config, tokens.access_token, tokens.claims()!.sub);
     expect(userinfo.sub).toBe(tokens.claims()!.sub);
     expect(userinfo.SubjectNameID).toBe(PROFESSIONAL);
+    expect(rp.lastResponse('userinfo_endpoint')!.headers.get('content-type')).toMatch(/^application\/json/);
   });
 
   conformanceModule('oidcc-userinfo-post-header', async () => {

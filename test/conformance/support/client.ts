@@ -38,7 +38,21 @@ export type Params = Record<string, string | undefined>;
  *   const { tokens } = await rp.login();
  */
 export class ConformanceClient {
-  private constructor(readonly idp: TestIdp, readonly rp: TestRp) {}
+  /** The last response openid-client received from each endpoint (headers for the suite's checks). */
+  readonly responses = new Map<string, Response>();
+
+  private constructor(readonly idp: TestIdp, readonly rp: TestRp) {
+    rp.config[client.customFetch] = async (url, options) => {
+      const res = await fetch(url, options as RequestInit);
+      this.responses.set(new URL(url).pathname, res.clone());
+      return res;
+    };
+  }
+
+  /** The last response of the endpoint named in discovery (e.g. `token_endpoint`). */
+  lastResponse(endpoint: 'token_endpoint' | 'userinfo_endpoint' | 'introspection_endpoint'): Response | undefined {
+    return this.responses.get(new URL(String(this.metadata[endpoint])).pathname);
+  }
 
   static async register(idp: TestIdp, alias: string, options: Parameters<typeof registerRp>[1] = {}): Promise<ConformanceClient> {
     const redirectUri = `http://127.0.0.1:9/test/a/${alias}/callback`;
