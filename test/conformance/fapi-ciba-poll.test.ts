@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 import { sql } from 'kysely';
@@ -6,6 +6,7 @@ import * as client from 'openid-client';
 
 import type { TestIdp } from '../helpers/idp.js';
 import { ConformanceClient } from './support/client.js';
+import { compareShape } from './support/compare-shape.js';
 import { verifyIdToken } from './support/id-token.js';
 import { adaptedModule, conformanceModule, notApplicable, skippedModule } from './support/modules.js';
 import { PROFESSIONAL, startConformanceOp } from './support/op.js';
@@ -223,5 +224,39 @@ describe('fapi-ciba-id1-test-plan', () => {
 
     skippedModule('fapi-ciba-id1-ensure-mtls-holder-of-key-required', 'FAPI only: PSC access tokens are not certificate-bound (no cnf, psc-contract.md §8)');
     skippedModule('fapi-ciba-id1-brazil-discovery-end-point-verification', 'Open Finance Brazil profile only');
+  });
+});
+
+/** PSC's CIBA payloads (psc-contract.md §14): rows of the PSC compatibility section. */
+describe('psc-compatibility', () => {
+  test('psc-ciba-acknowledgement', async () => {
+    const res = await fetch(String((rp.metadata as Record<string, unknown>).backchannel_authentication_endpoint), {
+      method: 'POST',
+      headers: { authorization: `Basic ${Buffer.from(`${rp.clientId}:${rp.rp.clientSecret}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ scope: 'openid scope_all', acr_values: 'eidas1', login_hint: PROFESSIONAL, binding_message: '07' }),
+    });
+    expect(res.status).toBe(200);
+    expect(compareShape(await res.json(), { auth_req_id: '…', expires_in: 120, interval: 1 })).toEqual({ missing: [], extra: [], typeMismatches: [] });
+  });
+
+  test('psc-ciba-authorization-pending', async () => {
+    const since = device.requests.length;
+    const ack = await authenticate();
+    await device.next(since);
+    // PSC answers with Keycloak's exact words (psc-contract.md §14)
+    await expect(poll(ack.auth_req_id)).rejects.toMatchObject({
+      status: 400,
+      error: 'authorization_pending',
+      error_description: "The authorization request is still pending as the end-user hasn't yet been authenticated.",
+    });
+  });
+
+  test('psc-ciba-token-response', async () => {
+    const { tokens } = await approvedFlow();
+    const contract = {
+      access_token: 'eyJ…', expires_in: 120, refresh_expires_in: 1800, refresh_token: 'eyJ…', token_type: 'Bearer',
+      id_token: 'eyJ…', 'not-before-policy': 0, session_state: '…', scope: 'openid scope_all',
+    };
+    expect(compareShape({ ...tokens }, contract)).toEqual({ missing: [], extra: [], typeMismatches: [] });
   });
 });

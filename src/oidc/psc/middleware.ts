@@ -3,6 +3,8 @@ import type Provider from 'oidc-provider';
 import type { Settings } from '../../config/settings.js';
 import { decorateTokenResponse } from './token-claims.js';
 
+const KEYCLOAK_AUTHORIZATION_PENDING = "The authorization request is still pending as the end-user hasn't yet been authenticated.";
+
 /**
  * Response post-processing that makes oidc-provider look like PSC's Keycloak to relying parties.
  */
@@ -11,6 +13,10 @@ export function installPscMiddleware(provider: Provider, settings: Settings): vo
     await next();
     const route = ctx.oidc?.route;
     const body = ctx.body as Record<string, unknown> | undefined;
+    if (route === 'token' && ctx.status === 400 && body?.error === 'authorization_pending') {
+      // CIBA polling: PSC answers with Keycloak's exact words (psc-contract.md §14).
+      body.error_description = KEYCLOAK_AUTHORIZATION_PENDING;
+    }
     if (ctx.status !== 200 || !body || typeof body !== 'object') return;
     if (route === 'discovery') {
       // PSC publishes the authorization endpoint on its wallet host (psc-contract.md §1).
