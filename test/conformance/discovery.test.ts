@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 
 import type { TestIdp } from '../helpers/idp.js';
 import { checkDiscoveryUrlAndIssuer, checkServerMetadata, getServerConfiguration, type Metadata } from './support/discovery-checks.js';
@@ -81,5 +81,21 @@ describe('oidcc-backchannel-rp-initiated-logout-certification-test-plan', () => 
     // CheckDiscEndpointBackchannelLogoutSupported, CheckDiscEndpointBackchannelLogoutSessionSupported
     expect(metadata.backchannel_logout_supported).toBe(true);
     expect(metadata.backchannel_logout_session_supported).toBe(true);
+  });
+});
+
+describe('psc-compatibility', () => {
+  test('psc-wallet-authorization-endpoint', async () => {
+    // psc-contract.md §1: authorization published on the wallet host (/auth), the Keycloak path served too
+    const metadata = await getServerConfiguration(wallet(), fetchLocal);
+    expect(metadata.authorization_endpoint).toBe(WALLET_AUTH);
+    for (const path of [new URL(WALLET_AUTH).pathname, '/auth/realms/esante-wallet/protocol/openid-connect/auth']) {
+      const res = await fetch(`${idp.url}${path}?client_id=unknown-client&response_type=code&scope=openid`, {
+        redirect: 'manual', headers: { 'x-forwarded-proto': 'https', 'x-forwarded-host': new URL(WALLET_AUTH).host },
+      });
+      // answered by the provider (unknown client → its error page), not a 404
+      expect([path, res.status]).toEqual([path, 400]);
+      expect(await res.text()).toContain('invalid_client');
+    }
   });
 });

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 
-import { decodeJwt } from 'jose';
+import { decodeJwt, decodeProtectedHeader } from 'jose';
 import * as client from 'openid-client';
 
 import type { TestIdp } from '../helpers/idp.js';
@@ -66,7 +66,24 @@ describe('psc-compatibility', () => {
     expect(login.tokens).toMatchObject({ expires_in: 120, refresh_expires_in: 1800, scope: 'openid scope_all' });
   });
 
+  test('psc-endpoint-paths', async () => {
+    // Relying parties hard-code Keycloak's paths (psc-contract.md §2): each is published and answered.
+    const paths: Record<string, string> = {
+      authorization_endpoint: '/protocol/openid-connect/auth', token_endpoint: '/protocol/openid-connect/token',
+      userinfo_endpoint: '/protocol/openid-connect/userinfo', end_session_endpoint: '/protocol/openid-connect/logout',
+      jwks_uri: '/protocol/openid-connect/certs', introspection_endpoint: '/protocol/openid-connect/token/introspect',
+      revocation_endpoint: '/protocol/openid-connect/revoke',
+    };
+    const posted = ['token_endpoint', 'introspection_endpoint', 'revocation_endpoint'];
+    for (const [member, path] of Object.entries(paths)) {
+      expect([member, (rp.metadata as Record<string, unknown>)[member]]).toEqual([member, `${idp.issuer}${path}`]);
+      const res = await fetch(`${idp.issuer}${path}`, { redirect: 'manual', method: posted.includes(member) ? 'POST' : 'GET' });
+      expect([path, res.status === 404]).toEqual([path, false]);
+    }
+  });
+
   test('psc-access-token', () => {
+    expect(decodeProtectedHeader(login.tokens.access_token)).toMatchObject({ alg: 'RS256', typ: 'JWT', kid: expect.any(String) });
     const ours = decodeJwt(login.tokens.access_token);
     expect(compareShape(ours, sample('access-token-payload-2023.json'))).toEqual(NO_DIFF);
     expect(ours.session_state).toBe((login.tokens as Record<string, unknown>).session_state);
@@ -82,6 +99,9 @@ describe('psc-compatibility', () => {
     for (const k of ['exp', 'iat', 'auth_time']) expect([k, typeof ours[k]]).toEqual([k, 'number']);
     for (const k of required.filter((x) => !['exp', 'iat', 'auth_time'].includes(x))) expect([k, typeof ours[k]]).toEqual([k, 'string']);
     expect(ours).toMatchObject({ acr: 'eidas1', SubjectNameID: PROFESSIONAL, preferred_username: PROFESSIONAL });
+    // §7: the token response's session_state is the sid of the tokens (the server-to-server logout of §13 needs it)
+    expect(ours.sid).toBe((login.tokens as Record<string, unknown>).session_state);
+    expect(decodeJwt(login.tokens.access_token).sid).toBe(ours.sid);
   });
 
   test('psc-userinfo', async () => {
@@ -116,5 +136,24 @@ describe('psc-compatibility', () => {
 
   test('psc-introspection-inactive', async () => {
     expect(await client.tokenIntrospection(rp.config, 'not-a-token')).toEqual(sample('introspection-inactive.json'));
+  });
+
+  test('psc-revocation', async () => {
+    // psc-contract.md §12: 200 for unknown tokens; revoking a refresh token revokes its grant
+    await client.tokenRevocation(rp.config, 'not-a-token');
+    const { tokens } = await rp.login();
+    await client.tokenRevocation(rp.config, tokens.refresh_token!);
+    expect(await client.tokenIntrospection(rp.config, tokens.access_token)).toEqual({ active: false });
+  });
+
+  test('psc-logout-server-to-server', async () => {
+    // psc-contract.md §13: the ANS CIBA proxy's GET with id_token_hint only, no cookie: 2xx, no HTML
+    const { tokens } = await rp.login();
+    const url = new URL(String(rp.metadata.end_session_endpoint));
+    url.searchParams.set('id_token_hint', tokens.id_token!);
+    const res = await fetch(url, { redirect: 'manual' });
+    expect(res.status).toBe(200);
+    expect(await res.text()).toBe('');
+    expect(await client.tokenIntrospection(rp.config, tokens.access_token)).toEqual({ active: false });
   });
 });
