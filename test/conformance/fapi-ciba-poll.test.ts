@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { setTimeout as sleep } from 'node:timers/promises';
 
 import { sql } from 'kysely';
 import * as client from 'openid-client';
@@ -22,7 +21,6 @@ import { installTestCibaChannel, type TestCibaDevice } from './support/test-ciba
 
 const CIBA_GRANT = 'urn:openid:params:grant-type:ciba';
 const VARIANT = 'ciba_mode=poll, client_auth_type=client_secret_basic, without FAPI';
-const POLL_INTERVAL_MS = 1100; // CIBA_INTERVAL is 1 s; polling faster is answered slow_down
 
 let idp: TestIdp;
 let device: TestCibaDevice;
@@ -42,6 +40,15 @@ afterAll(async () => {
 
 const authenticate = (params: Record<string, string> = {}, c = rp) =>
   client.initiateBackchannelAuthentication(c.config, { scope: 'openid scope_all', acr_values: 'eidas1', login_hint: PROFESSIONAL, ...params });
+
+/**
+ * The shared poll clock (CIBA_INTERVAL, `slow_down`) is moved instead of waited for, so no module
+ * depends on how fast this machine answers: a positive `seconds` puts the last poll that far in
+ * the past (the next poll is on time), a negative one in the future (the next poll is too early).
+ */
+const movePollClock = (authReqId: string, seconds: number) =>
+  idp.database.db.updateTable('ciba_poll').set({ last_polled_at: sql<Date>`now() - make_interval(secs => ${seconds})` })
+    .where('auth_req_id', '=', authReqId).execute();
 
 const poll = (authReqId: string, c = rp) => client.genericGrantRequest(c.config, CIBA_GRANT, { auth_req_id: authReqId });
 
@@ -85,7 +92,7 @@ describe('fapi-ciba-id1-test-plan', () => {
       expect(pushed).toMatchObject({ authReqId: ack.auth_req_id, nationalId: PROFESSIONAL, clientId: rp.clientId });
       await expect(errorCode(poll(ack.auth_req_id))).resolves.toBe('authorization_pending');
       await device.approve(pushed);
-      await sleep(POLL_INTERVAL_MS);
+      await movePollClock(ack.auth_req_id, 2); // the client waits its interval
       const tokens = await poll(ack.auth_req_id);
       await checkTokens(tokens);
       // the PSC token response (psc-contract.md §14: "the §7 token response")
@@ -104,9 +111,10 @@ describe('fapi-ciba-id1-test-plan', () => {
       const ack = await authenticate();
       await device.next(since);
       await expect(errorCode(poll(ack.auth_req_id))).resolves.toBe('authorization_pending');
-      // polled again at once: faster than the interval
+      // polled again too early (the last poll is put in the future rather than racing the clock)
+      await movePollClock(ack.auth_req_id, -30);
       await expect(errorCode(poll(ack.auth_req_id))).resolves.toBe('slow_down');
-      await sleep(POLL_INTERVAL_MS);
+      await movePollClock(ack.auth_req_id, 2); // then after the interval
       await expect(errorCode(poll(ack.auth_req_id))).resolves.toBe('authorization_pending');
     });
 
@@ -168,7 +176,7 @@ describe('fapi-ciba-id1-test-plan', () => {
       const ack = await authenticate();
       await device.approve(await device.next(since));
       await expect(errorCode(poll(ack.auth_req_id, rp2))).resolves.toBe('invalid_grant');
-      await sleep(POLL_INTERVAL_MS);
+      await movePollClock(ack.auth_req_id, 2);
       await checkTokens(await poll(ack.auth_req_id)); // still usable by its own client
     });
 
