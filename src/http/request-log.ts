@@ -1,0 +1,67 @@
+import { randomUUID } from 'node:crypto';
+
+import type Koa from 'koa';
+
+import type { Logger } from '../log/logger.js';
+
+/**
+ * First middleware of the app: gives each request an id and a logger, and writes one JSON line per
+ * request when its response is finished (or the client went away).
+ *
+ * - The id comes from an incoming `X-Request-Id` when it is well-formed (a proxy's id, so logs of
+ *   both join), else a fresh UUID; it is echoed in the response's `X-Request-Id`.
+ * - `ctx.state.log` is a child logger carrying the id; `ctx.state.requestId` the id itself.
+ * - The line has the path *without* the query string: queries carry authorization codes,
+ *   login_hint, state and sometimes tokens. It is measured on the Node response, so it is right
+ *   also for responses written outside Koa (the provider mounted with `ctx.respond = false`).
+ *
+ * @example
+ *   app.use(requestLog(logger));
+ *   router.get('/x', (ctx) => { ctx.state.log.info({ clientId }, 'something happened'); });
+ *   // {"level":30,"time":"…","service":"openpsc","requestId":"6f1c…","method":"GET","path":"/x",
+ *   //  "status":200,"durationMs":3.1,"ip":"127.0.0.1","msg":"request"}
+ */
+
+export const REQUEST_ID_HEADER = 'X-Request-Id';
+
+/** What an upstream proxy may send as request id: no spaces, quotes or control characters to forge log lines with. */
+export const ACCEPTED_REQUEST_ID = /^[A-Za-z0-9._-]{8,128}$/;
+
+export function requestIdFrom(incoming: string | undefined): string {
+  return incoming && ACCEPTED_REQUEST_ID.test(incoming) ? incoming : randomUUID();
+}
+
+export interface RequestLogState {
+  requestId: string;
+  log: Logger;
+}
+
+export function requestLog(logger: Logger): Koa.Middleware {
+  return async (ctx, next) => {
+    const started = process.hrtime.bigint();
+    const requestId = requestIdFrom(ctx.get(REQUEST_ID_HEADER) || undefined);
+    const log = logger.child({ requestId });
+    ctx.state.requestId = requestId;
+    ctx.state.log = log;
+    ctx.set(REQUEST_ID_HEADER, requestId);
+    // Read now: later middleware may rewrite ctx.url (the provider mount does).
+    const method = ctx.method;
+    const path = ctx.path;
+    const ip = ctx.ip;
+    const res = ctx.res;
+    let logged = false;
+    const done = (): void => {
+      if (logged) return;
+      logged = true;
+      res.off('finish', done);
+      res.off('close', done);
+      const durationMs = Math.round(Number(process.hrtime.bigint() - started) / 10_000) / 100;
+      const line = { method, path, status: res.statusCode, durationMs, ip, ...(res.writableFinished ? {} : { aborted: true }) };
+      if (res.statusCode >= 500) log.error(line, 'request');
+      else log.info(line, 'request');
+    };
+    res.once('finish', done);
+    res.once('close', done);
+    await next();
+  };
+}
