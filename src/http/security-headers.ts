@@ -78,7 +78,7 @@ function extendDirective(ctx: Koa.Context, directive: string, sources: string[])
   const i = parts.findIndex((p) => p.split(/\s+/)[0] === directive);
   if (i < 0) return;
   const present = new Set(parts[i]!.split(/\s+/).slice(1));
-  const added = sources.filter((s) => !present.has(s));
+  const added = [...new Set(sources)].filter((s) => !present.has(s));
   if (!added.length) return;
   parts[i] = `${parts[i]} ${added.join(' ')}`;
   ctx.set(CSP_HEADER, parts.join('; '));

@@ -1,0 +1,86 @@
+import { describe, expect, test } from '@jest/globals';
+
+import Router from '@koa/router';
+import Koa from 'koa';
+import request from 'supertest';
+
+import { ACCEPTED_REQUEST_ID, requestIdFrom, requestLog } from '../../src/http/request-log.js';
+import type { Logger } from '../../src/log/logger.js';
+import { captureLogger } from '../helpers/log-capture.js';
+
+function app(logger: Logger): Koa {
+  const a = new Koa();
+  a.use(requestLog(logger));
+  const router = new Router();
+  router.get('/callback', (ctx) => {
+    (ctx.state.log as Logger).info({ code: ctx.query.code }, 'handler saw a code');
+    ctx.body = { requestId: ctx.state.requestId };
+  });
+  router.get('/boom', () => { throw new Error('kaput'); });
+  a.use(router.routes());
+  return a;
+}
+
+describe('request log', () => {
+  test('one JSON line per request, with the path but never the query string', async () => {
+    const cap = captureLogger();
+    const res = await request(app(cap.logger).callback()).get('/callback?code=SplxlOBeZQQYbYS6WxSbIA&state=xyz').expect(200);
+    const line = cap.lines.find((l) => l.msg === 'request')!;
+    expect(line).toMatchObject({ method: 'GET', path: '/callback', status: 200, requestId: res.body.requestId, service: 'openpsc' });
+    expect(typeof line.durationMs).toBe('number');
+    expect(typeof line.ip).toBe('string');
+    expect(cap.text()).not.toContain('SplxlOBeZQQYbYS6WxSbIA');
+    expect(cap.text()).not.toContain('state=xyz');
+    // The handler's own line goes through the child logger: same request id, code censored.
+    expect(cap.lines.find((l) => l.msg === 'handler saw a code')).toMatchObject({ requestId: res.body.requestId, code: '[redacted]' });
+  });
+
+  test('a well-formed incoming X-Request-Id is kept and echoed', async () => {
+    const cap = captureLogger();
+    const res = await request(app(cap.logger).callback()).get('/callback').set('X-Request-Id', 'proxy-1234.abcd_EF').expect(200);
+    expect(res.headers['x-request-id']).toBe('proxy-1234.abcd_EF');
+    expect(cap.lines.find((l) => l.msg === 'request')!.requestId).toBe('proxy-1234.abcd_EF');
+  });
+
+  test.each([
+    ['too short', 'abc'],
+    ['spaces and quotes (log forging)', 'abcdefgh" injected="1'],
+    ['too long', 'a'.repeat(129)],
+  ])('an incoming X-Request-Id that is %s is replaced by a fresh UUID', async (_why, incoming) => {
+    const cap = captureLogger();
+    const res = await request(app(cap.logger).callback()).get('/callback').set('X-Request-Id', incoming).expect(200);
+    expect(res.headers['x-request-id']).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(res.headers['x-request-id']).not.toBe(incoming);
+  });
+
+  test('a failing handler is logged once, at error level, with status 500', async () => {
+    const cap = captureLogger();
+    const a = app(cap.logger);
+    a.silent = true;
+    await request(a.callback()).get('/boom?token=abc').expect(500);
+    const lines = cap.lines.filter((l) => l.msg === 'request');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatchObject({ level: 50, status: 500, path: '/boom' });
+  });
+
+  test('responses written outside Koa (ctx.respond = false, as the provider mount does) are logged with their real status', async () => {
+    const cap = captureLogger();
+    const a = new Koa();
+    a.use(requestLog(cap.logger));
+    a.use(async (ctx) => {
+      ctx.req.url = '/rewritten';
+      ctx.respond = false;
+      ctx.res.statusCode = 302;
+      ctx.res.setHeader('Location', '/elsewhere');
+      ctx.res.end();
+    });
+    await request(a.callback()).get('/auth/realms/esante-wallet/protocol/openid-connect/auth?client_id=x').expect(302);
+    expect(cap.lines.find((l) => l.msg === 'request')).toMatchObject({ status: 302, path: '/auth/realms/esante-wallet/protocol/openid-connect/auth' });
+  });
+
+  test('requestIdFrom: the accepted shape', () => {
+    expect(requestIdFrom('01HZY7Q5W3K2M9N8P7R6S5T4V3')).toBe('01HZY7Q5W3K2M9N8P7R6S5T4V3');
+    expect(requestIdFrom(undefined)).toMatch(/^[0-9a-f-]{36}$/);
+    expect(ACCEPTED_REQUEST_ID.test('a\nb-cdefgh')).toBe(false);
+  });
+});
