@@ -36,15 +36,17 @@ export interface RateLimitDecision {
  * first while the previous window's weight decays, else in the next window while the current one's does.
  */
 export function retryAfterSeconds(previous: number, current: number, limit: number, windowSeconds: number, elapsed: number): number {
+  // Fractions of a window in floating point: 0.3 - 0.1 is not 0.2, and ceil() would add a second.
+  const seconds = (x: number): number => Math.max(1, Math.ceil(x - 1e-6));
   const f = elapsed / windowSeconds;
   if (previous * (1 - f) + current + 1 <= limit) return 0;
   if (current + 1 <= limit && previous > 0) {
     const fAllowed = 1 - (limit - current - 1) / previous;
-    return Math.max(1, Math.ceil((fAllowed - f) * windowSeconds));
+    return seconds((fAllowed - f) * windowSeconds);
   }
   const untilNext = windowSeconds - elapsed;
   const gAllowed = current > 0 ? Math.max(0, 1 - (limit - 1) / current) : 0;
-  return Math.max(1, Math.ceil(untilNext + gAllowed * windowSeconds));
+  return seconds(untilNext + gAllowed * windowSeconds);
 }
 
 export class RateLimiter {
