@@ -49,9 +49,9 @@ export function databaseCheck(database: Database): ReadinessCheck {
   };
 }
 
-export function migrationsCheck(database: Database): ReadinessCheck {
+export function migrationsCheck(database: Database, dir?: string): ReadinessCheck {
   return async () => {
-    const s = await migrationStatus(database);
+    const s = await migrationStatus(database, dir);
     if (s.changed.length) return `changed: ${s.changed.join(', ')}`;
     if (s.pending.length) return `pending: ${s.pending.join(', ')}`;
     return true;

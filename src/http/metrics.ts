@@ -38,6 +38,38 @@ export interface MetricsOptions {
   logger?: Logger;
 }
 
+/**
+ * A gauge read from a callback at scrape time, absent from the scrape when the callback has no
+ * value (no directory import yet) or fails — rather than a misleading 0, which label-less prom-client
+ * gauges would report. Alert on `absent(…)` for "never imported".
+ */
+class OptionalGauge extends Gauge {
+  private missing = true;
+
+  constructor(name: string, help: string, registers: Registry[], read: () => Promise<number | undefined>, log?: Logger) {
+    super({
+      name, help, registers,
+      collect: async () => {
+        this.missing = true;
+        try {
+          const v = await read();
+          if (v !== undefined && Number.isFinite(v)) {
+            this.set(v);
+            this.missing = false;
+          }
+        } catch (err) {
+          log?.warn({ err, metric: name }, 'metric source failed');
+        }
+      },
+    });
+  }
+
+  override async get(): ReturnType<Gauge['get']> {
+    const metric = await super.get();
+    return this.missing ? { ...metric, values: [] } : metric;
+  }
+}
+
 /** A route for the duration histogram: a fixed path, or a pattern standing for its label. */
 export type KnownRoute = string | { pattern: RegExp; label: string };
 
@@ -75,20 +107,7 @@ export class Metrics {
     });
 
     const gaugeFrom = (name: string, help: string, read?: () => Promise<number | undefined>): void => {
-      if (!read) return;
-      new Gauge({
-        name, help, registers,
-        async collect() {
-          // A failing source must not fail the whole scrape: the gauge is just absent this time.
-          this.reset();
-          try {
-            const v = await read();
-            if (v !== undefined && Number.isFinite(v)) this.set(v);
-          } catch (err) {
-            log?.warn({ err, metric: name }, 'metric source failed');
-          }
-        },
-      });
+      if (read) new OptionalGauge(name, help, registers, read, log);
     };
     gaugeFrom('openpsc_directory_last_import_age_seconds', 'Seconds since the last successful directory import', options.directory?.lastImportAgeSeconds);
     gaugeFrom('openpsc_directory_professionals', 'Professionals with a current activity in the directory mirror', options.directory?.professionals);
