@@ -39,6 +39,7 @@ export function bodyLimit({ maxBytes, rejectChunked = false }: BodyLimitOptions)
 }
 
 function refuse(ctx: Koa.Context, status: 411 | 413, description: string): void {
+  ctx.state.routeLabel = 'body-refused';
   ctx.status = status;
   ctx.body = { error: 'invalid_request', error_description: description };
   // Rather than reading and discarding the unread (oversized) body to keep the connection alive.

@@ -161,6 +161,8 @@ export function rateLimit(limiter: RateLimiter, options: RateLimitOptions): Koa.
       }
       if (!decision.allowed) {
         log?.warn({ rule: rule.name, ip: ctx.ip }, 'rate limited');
+        // Refused before routing: without this the duration metric would file it as "unmatched".
+        ctx.state.routeLabel = `rate-limited:${rule.name}`;
         ctx.status = 429;
         ctx.set('Retry-After', String(decision.retryAfter));
         ctx.set('Cache-Control', 'no-store');
