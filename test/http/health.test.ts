@@ -15,6 +15,9 @@ let t: TestDatabase;
 beforeAll(async () => { t = await createTestDatabase(); });
 afterAll(async () => { await t.drop(); });
 
+/** A database handle on a port where nothing listens: every query fails at once. */
+const unreachable = () => openDatabase({ databaseUrl: 'postgres://openpsc@127.0.0.1:1/none', poolMax: 1 });
+
 function app(options: HealthOptions): Koa {
   const a = new Koa();
   a.use(healthRouter(options).routes());
@@ -23,9 +26,9 @@ function app(options: HealthOptions): Koa {
 
 describe('health endpoints', () => {
   test('/healthz answers while the process lives, without touching the database', async () => {
-    const closed = await openDatabase({ dataDir: 'memory://' });
-    await closed.close();
-    const res = await request(app({ database: closed }).callback()).get('/healthz').expect(200);
+    const down = await unreachable();
+    const res = await request(app({ database: down }).callback()).get('/healthz').expect(200);
+    await down.close();
     expect(res.body).toEqual({ status: 'ok' });
     expect(res.headers['cache-control']).toBe('no-store');
   });
@@ -69,9 +72,9 @@ describe('health endpoints', () => {
   });
 
   test('an unreachable database: database failed, migrations skipped', async () => {
-    const closed = await openDatabase({ dataDir: 'memory://' });
-    await closed.close();
-    const res = await request(app({ database: closed }).callback()).get('/readyz').expect(503);
+    const down = await unreachable();
+    const res = await request(app({ database: down }).callback()).get('/readyz').expect(503);
+    await down.close();
     expect(res.body.failing).toEqual(['database', 'migrations']);
     expect(res.body.checks).toEqual({ database: 'failed', migrations: 'skipped: database unavailable' });
   });
