@@ -5,6 +5,7 @@ import type { Database } from '../db/database.js';
 import type { Logger } from '../log/logger.js';
 import { DISCOVERY_PATH, PSC_ROUTES, WALLET_DISCOVERY_PATH } from '../oidc/psc/routes.js';
 import { bodyLimit } from './body-limits.js';
+import { clientIpResolver } from './client-ip.js';
 import { healthRouter, type ReadinessCheck } from './health.js';
 import { Metrics, type KnownRoute, type MetricsOptions } from './metrics.js';
 import { RateLimiter, rateLimit, type RateLimitRule } from './rate-limit.js';
@@ -14,7 +15,9 @@ import { securityHeaders, type SecurityHeadersOptions } from './security-headers
 /**
  * The production layer in front of the IdP's own routes, installed in the one order that works:
  *
- * 1. request id + request log   — first, so that every later refusal is logged with its id;
+ * 1. request id + request log   — first, so that every later refusal is logged with its id; the
+ *                                  client IP is resolved once (client-ip.ts: not forgeable through
+ *                                  X-Forwarded-For) and kept in ctx.state.clientIp;
  * 2. request timing (metrics)    — sees every response, refusals included;
  * 3. security headers            — before anything writes a response, and before the provider
  *                                  (which appends its form_post script hash to our CSP);
@@ -90,7 +93,8 @@ export function installOpsLayer(app: Koa, options: OpsLayerOptions): OpsLayer {
   const limiter = new RateLimiter(database.db);
   const rules = settings.ops.rateLimit.enabled ? defaultRateLimitRules(settings) : [];
 
-  app.use(requestLog(logger));
+  const clientIp = clientIpResolver(settings);
+  app.use(requestLog(logger, { clientIp }));
   app.use(metrics.timeRequests({ knownRoutes: [...providerRoutes(settings.issuerPath), ...(options.knownRoutes ?? [])] }));
   app.use(securityHeaders({
     publicUrl: settings.publicUrl,
@@ -102,7 +106,7 @@ export function installOpsLayer(app: Koa, options: OpsLayerOptions): OpsLayer {
   app.use(health.routes());
   if (settings.ops.metricsEnabled) app.use(metrics.endpoint());
   app.use(bodyLimit({ maxBytes: settings.ops.bodyLimit }));
-  if (rules.length) app.use(rateLimit(limiter, { rules, logger }));
+  if (rules.length) app.use(rateLimit(limiter, { rules, logger, clientKey: clientIp }));
 
   const stopPurge = limiter.startPurge(Math.max(60, settings.ops.rateLimit.windowSeconds), logger);
   return { metrics, limiter, rules, stop: stopPurge };

@@ -113,7 +113,10 @@ export interface RateLimitRule extends RateLimitPolicy {
 
 export interface RateLimitOptions {
   rules: RateLimitRule[];
-  /** Whose hits count together; the client IP by default (Koa's ctx.ip, proxy-aware when configured). */
+  /**
+   * Whose hits count together: Koa's ctx.ip by default. Behind proxies pass clientIpResolver(settings)
+   * (client-ip.ts): ctx.ip would trust the client's own leftmost X-Forwarded-For entry.
+   */
   clientKey?: (ctx: Koa.Context) => string;
   logger?: Logger;
   /**
@@ -149,9 +152,10 @@ export function rateLimit(limiter: RateLimiter, options: RateLimitOptions): Koa.
     const log = (ctx.state.log as Logger | undefined) ?? options.logger;
     for (const rule of options.rules) {
       if (!matches(rule, ctx)) continue;
+      const client = clientKey(ctx);
       let decision: RateLimitDecision;
       try {
-        decision = await limiter.consume(`${rule.name}:${clientKey(ctx)}`, rule);
+        decision = await limiter.consume(`${rule.name}:${client}`, rule);
       } catch (err) {
         log?.warn({ err, rule: rule.name }, 'rate limit unavailable');
         if (failOpen) continue;
@@ -160,7 +164,7 @@ export function rateLimit(limiter: RateLimiter, options: RateLimitOptions): Koa.
         return;
       }
       if (!decision.allowed) {
-        log?.warn({ rule: rule.name, ip: ctx.ip }, 'rate limited');
+        log?.warn({ rule: rule.name, client }, 'rate limited');
         // Refused before routing: without this the duration metric would file it as "unmatched".
         ctx.state.routeLabel = `rate-limited:${rule.name}`;
         ctx.status = 429;

@@ -36,7 +36,13 @@ export interface RequestLogState {
   log: Logger;
 }
 
-export function requestLog(logger: Logger): Koa.Middleware {
+export interface RequestLogOptions {
+  /** The client IP to log; Koa's ctx.ip by default (see client-ip.ts for a non-forgeable one). */
+  clientIp?: (ctx: Koa.Context) => string;
+}
+
+export function requestLog(logger: Logger, options: RequestLogOptions = {}): Koa.Middleware {
+  const clientIp = options.clientIp ?? ((ctx: Koa.Context) => ctx.ip);
   return async (ctx, next) => {
     const started = process.hrtime.bigint();
     const requestId = requestIdFrom(ctx.get(REQUEST_ID_HEADER) || undefined);
@@ -47,7 +53,8 @@ export function requestLog(logger: Logger): Koa.Middleware {
     // Read now: later middleware may rewrite ctx.url (the provider mount does).
     const method = ctx.method;
     const path = ctx.path;
-    const ip = ctx.ip;
+    const ip = clientIp(ctx);
+    ctx.state.clientIp = ip;
     const res = ctx.res;
     let logged = false;
     const done = (): void => {

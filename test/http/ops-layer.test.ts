@@ -116,6 +116,11 @@ describe('the IdP behind the ops layer', () => {
     expect((await last!.json() as { error: string }).error).toBe('too_many_requests');
     expect(last!.headers.get('x-request-id')).toBeTruthy();
     expect(await metricsText()).toContain('route="rate-limited:token",status="429"');
+    // A forged X-Forwarded-For does not buy a fresh budget.
+    const forged = await fetch(`${idp.issuer}${PSC_ROUTES.token}`, {
+      method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded', 'X-Forwarded-For': '203.0.113.99' }, body: 'grant_type=client_credentials',
+    });
+    expect(forged.status).toBe(429);
   });
 
   test('an oversized body is refused with 413 before the provider reads it', async () => {
