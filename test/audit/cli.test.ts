@@ -1,23 +1,10 @@
 import { afterAll, beforeAll, expect, jest, test } from '@jest/globals';
-import { Command } from 'commander';
 
 import { recordAuthentication } from '../../src/audit/audit-log.js';
-import { registerCommands } from '../../src/cli/commands.js';
+import { runCli } from '../helpers/cli.js';
 import { createTestDatabase, describeWithPostgres, type TestDatabase } from '../helpers/database.js';
 
-/** Runs `openpsc <args>` in-process, as main.ts does, and returns what it printed. */
-async function openpsc(args: string[]): Promise<string> {
-  const program = new Command('openpsc').exitOverride();
-  registerCommands(program);
-  const printed: string[] = [];
-  const spy = jest.spyOn(console, 'log').mockImplementation((...a: unknown[]) => { printed.push(a.join(' ')); });
-  try {
-    await program.parseAsync(['node', 'openpsc', ...args]);
-  } finally {
-    spy.mockRestore();
-  }
-  return printed.join('\n');
-}
+const openpsc = runCli;
 
 describeWithPostgres('openpsc audit (CLI)', () => {
   let t: TestDatabase;
