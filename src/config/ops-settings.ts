@@ -7,6 +7,8 @@ export interface OpsSettings {
   bodyLimit: number;
   /** Seconds to wait for in-flight requests on SIGTERM before closing their connections. */
   shutdownTimeout: number;
+  /** Seconds to keep serving (reporting not ready) after SIGTERM before closing the listener. */
+  shutdownDrainDelay: number;
   rateLimit: {
     enabled: boolean;
     windowSeconds: number;
@@ -57,6 +59,7 @@ export function readOpsSettings(raw: Raw): OpsSettings {
   return {
     bodyLimit: parseBytes('BODY_LIMIT', str(raw, 'BODY_LIMIT')),
     shutdownTimeout: int(raw, 'SHUTDOWN_TIMEOUT', { min: 1, max: 600 }),
+    shutdownDrainDelay: int(raw, 'SHUTDOWN_DRAIN_DELAY', { max: 120 }),
     rateLimit: {
       enabled: bool(raw, 'RATE_LIMIT_ENABLED'),
       windowSeconds: int(raw, 'RATE_LIMIT_WINDOW', { min: 1, max: 86_400 }),

@@ -31,6 +31,8 @@ export interface HealthOptions {
   database: Database;
   /** Extra checks by name (signingKeys, directory…), run in parallel with the built-in ones. */
   checks?: Record<string, ReadinessCheck>;
+  /** True once a graceful shutdown started: /readyz answers 503 `stopping` at once. */
+  stopping?: () => boolean;
   /** Each check's time limit, in milliseconds (default 2000): a hung check means not ready. */
   timeoutMs?: number;
   logger?: Logger;
@@ -95,6 +97,12 @@ export function healthRouter(options: HealthOptions): Router {
     ctx.body = { status: 'ok' };
   });
   router.get('/readyz', async (ctx) => {
+    if (options.stopping?.()) {
+      ctx.set('Cache-Control', 'no-store');
+      ctx.status = 503;
+      ctx.body = { status: 'stopping', failing: ['shutdown'], checks: {} };
+      return;
+    }
     const r = await checkReadiness({ ...options, logger: (ctx.state.log as Logger | undefined) ?? options.logger });
     ctx.set('Cache-Control', 'no-store');
     ctx.status = r.ready ? 200 : 503;

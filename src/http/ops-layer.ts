@@ -47,6 +47,8 @@ export interface OpsLayerOptions {
   directory?: MetricsOptions['directory'];
   /** Per-request extra form-action sources (see securityHeaders). */
   formActionFor?: SecurityHeadersOptions['formActionFor'];
+  /** True once a graceful shutdown started (GracefulShutdown.stopping): /readyz then answers 503. */
+  stopping?: () => boolean;
   /** Extra routes for the duration histogram (paths the IdP serves outside @koa/router). */
   knownRoutes?: KnownRoute[];
 }
@@ -102,7 +104,7 @@ export function installOpsLayer(app: Koa, options: OpsLayerOptions): OpsLayer {
     formAction: settings.ops.formActionOrigins,
     formActionFor: options.formActionFor,
   }));
-  const health = healthRouter({ database, checks: options.checks, logger });
+  const health = healthRouter({ database, checks: options.checks, logger, stopping: options.stopping });
   app.use(health.routes());
   if (settings.ops.metricsEnabled) app.use(metrics.endpoint());
   app.use(bodyLimit({ maxBytes: settings.ops.bodyLimit }));

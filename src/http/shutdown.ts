@@ -6,8 +6,10 @@ import type { Logger } from '../log/logger.js';
 /**
  * Graceful shutdown of an HTTP server on SIGTERM/SIGINT (what `docker stop` and Kubernetes send):
  *
- * 1. stop accepting connections (the listening socket closes at once: new clients are refused
- *    and the load balancer moves on);
+ * 0. optionally, during `drainDelayMs`, keep serving but report not ready (`stopping` is true:
+ *    give it to healthRouter) so that a Kubernetes endpoint or load balancer stops sending
+ *    traffic before the socket closes — they notice with some delay;
+ * 1. stop accepting connections (the listening socket closes: new clients are refused);
  * 2. close idle keep-alive connections now, and each busy one as soon as its in-flight request
  *    is answered (responses sent meanwhile say `Connection: close`);
  * 3. after `timeoutMs`, destroy whatever is still open;
@@ -26,6 +28,8 @@ export type Closer = () => Promise<void> | void;
 export interface ShutdownOptions {
   /** How long in-flight requests may take to finish, in milliseconds. */
   timeoutMs: number;
+  /** How long to keep accepting (while reporting not ready) before closing, in milliseconds; default 0. */
+  drainDelayMs?: number;
   logger?: Logger;
   /** Ends the process; injected by tests. */
   exit?: (code: number) => void;
@@ -68,6 +72,10 @@ export function gracefulShutdown(server: http.Server, options: ShutdownOptions):
 
   async function run(signal: string): Promise<void> {
     stopping = true;
+    if (options.drainDelayMs) {
+      log?.info({ signal, drainDelayMs: options.drainDelayMs }, 'shutting down: reporting not ready');
+      await new Promise((resolve) => setTimeout(resolve, options.drainDelayMs));
+    }
     log?.info({ signal, connections: inFlight.size }, 'shutting down: no new connections');
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     for (const [socket, n] of inFlight) if (n === 0) socket.destroySoon();

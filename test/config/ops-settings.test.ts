@@ -9,6 +9,7 @@ describe('operations settings', () => {
     expect(loadSettings({}).ops).toEqual({
       bodyLimit: 56 * 1024,
       shutdownTimeout: 10,
+      shutdownDrainDelay: 0,
       rateLimit: { enabled: true, windowSeconds: 60, login: 20, token: 300 },
       cardAgentOrigins: [],
       formActionOrigins: [],
@@ -19,13 +20,14 @@ describe('operations settings', () => {
 
   test('from the environment', () => {
     const ops = loadSettings({
-      BODY_LIMIT: '1mb', SHUTDOWN_TIMEOUT: '25', RATE_LIMIT_ENABLED: 'false', RATE_LIMIT_WINDOW: '300',
+      BODY_LIMIT: '1mb', SHUTDOWN_TIMEOUT: '25', SHUTDOWN_DRAIN_DELAY: '5', RATE_LIMIT_ENABLED: 'false', RATE_LIMIT_WINDOW: '300',
       RATE_LIMIT_LOGIN: '5', RATE_LIMIT_TOKEN: '1000', CARD_AGENT_ORIGINS: 'http://127.0.0.1:9444, http://localhost:9445/',
       FORM_ACTION_ORIGINS: 'https://rp.example', METRICS_ENABLED: 'no', AUDIT_RETENTION_DAYS: '90',
     }).ops;
     expect(ops).toEqual({
       bodyLimit: 1024 * 1024,
       shutdownTimeout: 25,
+      shutdownDrainDelay: 5,
       rateLimit: { enabled: false, windowSeconds: 300, login: 5, token: 1000 },
       cardAgentOrigins: ['http://127.0.0.1:9444', 'http://localhost:9445'],
       formActionOrigins: ['https://rp.example'],
@@ -38,6 +40,7 @@ describe('operations settings', () => {
     ['BODY_LIMIT', 'lots', /BODY_LIMIT: must be a size/],
     ['BODY_LIMIT', '10', /BODY_LIMIT: must be between 1kb and 64mb/],
     ['SHUTDOWN_TIMEOUT', '0', /SHUTDOWN_TIMEOUT: must be between 1 and 600/],
+    ['SHUTDOWN_DRAIN_DELAY', '600', /SHUTDOWN_DRAIN_DELAY: must be between 0 and 120/],
     ['RATE_LIMIT_LOGIN', '-3', /RATE_LIMIT_LOGIN: must be a whole number/],
     ['RATE_LIMIT_ENABLED', 'maybe', /RATE_LIMIT_ENABLED: must be true or false/],
     ['CARD_AGENT_ORIGINS', 'http://agent.example:9444', /CARD_AGENT_ORIGINS: "http:\/\/agent.example:9444" must be https \(http only for 127.0.0.1/],

@@ -61,6 +61,17 @@ describe('health endpoints', () => {
     expect(JSON.stringify(res.body)).not.toContain('relation');
   });
 
+  test('/readyz is 503 "stopping" as soon as a graceful shutdown started, without running the checks', async () => {
+    let ran = false;
+    const res = await request(app({
+      database: t.database,
+      stopping: () => true,
+      checks: { signingKeys: async () => { ran = true; return true; } },
+    }).callback()).get('/readyz').expect(503);
+    expect(res.body).toEqual({ status: 'stopping', failing: ['shutdown'], checks: {} });
+    expect(ran).toBe(false);
+  });
+
   test('a check that hangs counts as not ready after the timeout', async () => {
     const r = await checkReadiness({
       database: t.database,

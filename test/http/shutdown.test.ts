@@ -116,6 +116,18 @@ describe('graceful shutdown', () => {
     expect(cap.lines.find((l) => l.msg === 'shutdown: a closer failed')).toBeDefined();
   });
 
+  test('with a drain delay, the node keeps accepting while reporting "stopping", then closes', async () => {
+    const s = await slowServer();
+    let exitCode: number | undefined;
+    const shutdown = gracefulShutdown(s.server, { timeoutMs: 1000, drainDelayMs: 1500, exit: (c) => { exitCode = c; } });
+    const done = shutdown.shutdown('SIGTERM');
+    expect(shutdown.stopping).toBe(true);
+    expect(await connect(s.port)).toBe('connected');
+    await done;
+    expect(await connect(s.port)).toBe('ECONNREFUSED');
+    expect(exitCode).toBe(0);
+  });
+
   test('installSignalHandlers registers SIGTERM and SIGINT handlers, and removes them', () => {
     const server = http.createServer();
     const before = { term: process.listenerCount('SIGTERM'), int: process.listenerCount('SIGINT') };
