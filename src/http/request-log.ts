@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type Koa from 'koa';
 
 import type { Logger } from '../log/logger.js';
+import { keepHeadersOnError } from './error-headers.js';
 
 /**
  * First middleware of the app: gives each request an id and a logger, and writes one JSON line per
@@ -57,18 +58,30 @@ export function requestLog(logger: Logger, options: RequestLogOptions = {}): Koa
     ctx.state.clientIp = ip;
     const res = ctx.res;
     let logged = false;
+    let failure: unknown;
     const done = (): void => {
       if (logged) return;
       logged = true;
       res.off('finish', done);
       res.off('close', done);
       const durationMs = Math.round(Number(process.hrtime.bigint() - started) / 10_000) / 100;
-      const line = { method, path, status: res.statusCode, durationMs, ip, ...(res.writableFinished ? {} : { aborted: true }) };
+      const line = {
+        method, path, status: res.statusCode, durationMs, ip,
+        ...(res.writableFinished ? {} : { aborted: true }),
+        // What made a 5xx: the thrown error (pino's err serializer: type, message, stack).
+        ...(failure !== undefined && res.statusCode >= 500 ? { err: failure } : {}),
+      };
       if (res.statusCode >= 500) log.error(line, 'request');
       else log.info(line, 'request');
     };
     res.once('finish', done);
     res.once('close', done);
-    await next();
+    try {
+      await next();
+    } catch (err) {
+      failure = err;
+      keepHeadersOnError(err, { [REQUEST_ID_HEADER]: requestId });
+      throw err;
+    }
   };
 }

@@ -1,5 +1,7 @@
 import type Koa from 'koa';
 
+import { keepHeadersOnError } from './error-headers.js';
+
 /**
  * Security headers on every response, set before the downstream middleware runs so that
  * oidc-provider finds the CSP and adds the hash of its form_post script to it (it reads and rewrites
@@ -34,6 +36,9 @@ export interface SecurityHeadersOptions {
 }
 
 const CSP_HEADER = 'Content-Security-Policy';
+/** What this middleware sets (kept on error responses too). */
+const HEADER_NAMES = [CSP_HEADER, 'X-Content-Type-Options', 'Referrer-Policy', 'X-Frame-Options',
+  'Cross-Origin-Opener-Policy', 'Permissions-Policy', 'Strict-Transport-Security'];
 
 /** Permissions no page of the IdP uses. */
 export const PERMISSIONS_POLICY = 'camera=(), microphone=(), geolocation=(), payment=(), usb=(), serial=(), hid=(), bluetooth=(), interest-cohort=()';
@@ -106,6 +111,14 @@ export function securityHeaders(options: SecurityHeadersOptions): Koa.Middleware
     ctx.set('Permissions-Policy', PERMISSIONS_POLICY);
     if (hsts) ctx.set('Strict-Transport-Security', hsts);
     if (options.formActionFor) allowFormAction(ctx, ...await options.formActionFor(ctx));
-    await next();
+    try {
+      await next();
+    } catch (err) {
+      keepHeadersOnError(err, Object.fromEntries(HEADER_NAMES.flatMap((name) => {
+        const value = ctx.response.get(name);
+        return value ? [[name, value]] : [];
+      })));
+      throw err;
+    }
   };
 }

@@ -74,6 +74,9 @@ describe('Metrics', () => {
     expect(count('method="GET",route="/provider/token",status="200"')).toBe(1);
     expect(count('method="GET",route="/provider/auth/:uid",status="200"')).toBe(1);
     expect(count('method="GET",route="unmatched",status="404"')).toBe(1);
+    await request(server).options('/nowhere').expect(404);
+    const other = (await request(server).get('/metrics')).text;
+    expect(other).toContain('method="OPTIONS",route="unmatched",status="404"');
     expect(text).not.toContain('Zx81-secretish-uid');
     expect(text).not.toContain('12345');
   });

@@ -1,3 +1,6 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+
 import { describe, expect, test } from '@jest/globals';
 
 import Router from '@koa/router';
@@ -58,9 +61,41 @@ describe('request log', () => {
     const a = app(cap.logger);
     a.silent = true;
     await request(a.callback()).get('/boom?token=abc').expect(500);
+    const res = await request(a.callback()).get('/boom').set('X-Request-Id', 'support-ticket-42').expect(500);
     const lines = cap.lines.filter((l) => l.msg === 'request');
-    expect(lines).toHaveLength(1);
+    expect(lines).toHaveLength(2);
     expect(lines[0]).toMatchObject({ level: 50, status: 500, path: '/boom' });
+    // The error that made the 500 is on the line; the id survives Koa's error response.
+    expect((lines[0]!.err as { message: string }).message).toBe('kaput');
+    expect(res.headers['x-request-id']).toBe('support-ticket-42');
+  });
+
+  test('a client that goes away before the response is logged as aborted', async () => {
+    const cap = captureLogger();
+    const a = new Koa();
+    a.use(requestLog(cap.logger));
+    let arrived!: () => void;
+    let closed!: () => void;
+    const inHandler = new Promise<void>((r) => { arrived = r; });
+    const responseClosed = new Promise<void>((r) => { closed = r; });
+    a.use(async (ctx) => {
+      // Registered after the request log's own listener: runs after it.
+      ctx.res.once('close', () => closed());
+      arrived();
+      await new Promise((r) => ctx.req.socket.once('close', r));
+      ctx.body = 'too late';
+    });
+    const server = http.createServer(a.callback());
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const req = http.get({ host: '127.0.0.1', port: (server.address() as AddressInfo).port, path: '/slow?otp=123456' });
+    req.on('error', () => {});
+    await inHandler;
+    req.destroy();
+    await responseClosed;
+    await new Promise((r) => server.close(r));
+    const line = cap.lines.find((l) => l.msg === 'request');
+    expect(line).toMatchObject({ path: '/slow', aborted: true });
+    expect(cap.text()).not.toContain('123456');
   });
 
   test('responses written outside Koa (ctx.respond = false, as the provider mount does) are logged with their real status', async () => {

@@ -43,6 +43,16 @@ describe('security headers', () => {
     expect(res.headers['strict-transport-security']).toBeUndefined();
   });
 
+  test('the headers survive an error thrown downstream (Koa clears headers before its error response)', async () => {
+    const app = page({ publicUrl: 'https://auth.esante.example' }, () => { throw Object.assign(new Error('boom'), { headers: { 'Retry-After': '5' } }); });
+    app.silent = true;
+    const res = await request(app.callback()).get('/').expect(500);
+    expect(res.headers['content-security-policy']).toContain("default-src 'none'");
+    expect(res.headers['x-content-type-options']).toBe('nosniff');
+    expect(res.headers['strict-transport-security']).toBe('max-age=31536000; includeSubDomains');
+    expect(res.headers['retry-after']).toBe('5');
+  });
+
   test('HSTS only when the public URL is https', async () => {
     const res = await request(page({ publicUrl: 'https://auth.esante.example' }).callback()).get('/').expect(200);
     expect(res.headers['strict-transport-security']).toBe('max-age=31536000; includeSubDomains');
