@@ -1,5 +1,6 @@
 import type Koa from 'koa';
 
+import type { Logger } from '../log/logger.js';
 import { keepHeadersOnError } from './error-headers.js';
 
 /**
@@ -110,7 +111,14 @@ export function securityHeaders(options: SecurityHeadersOptions): Koa.Middleware
     ctx.set('Cross-Origin-Opener-Policy', 'same-origin');
     ctx.set('Permissions-Policy', PERMISSIONS_POLICY);
     if (hsts) ctx.set('Strict-Transport-Security', hsts);
-    if (options.formActionFor) allowFormAction(ctx, ...await options.formActionFor(ctx));
+    if (options.formActionFor) {
+      try {
+        allowFormAction(ctx, ...await options.formActionFor(ctx));
+      } catch (err) {
+        // The page still works for same-origin forms; only the redirect to the RP may be blocked.
+        (ctx.state.log as Logger | undefined)?.warn({ err }, 'formActionFor failed');
+      }
+    }
     try {
       await next();
     } catch (err) {

@@ -80,6 +80,12 @@ describe('security headers', () => {
     expect(directives(other.headers['content-security-policy']!)['form-action']).toEqual(["'self'"]);
   });
 
+  test('a failing formActionFor hook does not fail the page: form-action stays at self', async () => {
+    const app = page({ publicUrl: 'http://localhost:8080', formActionFor: async () => { throw new Error('interaction store down'); } });
+    const res = await request(app.callback()).get('/').expect(200);
+    expect(directives(res.headers['content-security-policy']!)['form-action']).toEqual(["'self'"]);
+  });
+
   test('formActionSource: origins for http(s), schemes for native apps, nothing for code-running schemes', () => {
     expect(formActionSource('https://rp.example:8443/cb?a=b')).toBe('https://rp.example:8443');
     expect(formActionSource('fr.esante.app:/callback')).toBe('fr.esante.app:');
