@@ -1,8 +1,11 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+
 import { describe, expect, test } from '@jest/globals';
 
 import { ConfigError } from '../../src/config/errors.js';
 import { parseBytes } from '../../src/config/ops-settings.js';
-import { loadSettings } from '../../src/config/settings.js';
+import { loadSettings, projectRoot } from '../../src/config/settings.js';
 
 describe('operations settings', () => {
   test('defaults', () => {
@@ -63,4 +66,12 @@ describe('operations settings', () => {
     expect(parseBytes('X', '2MB')).toBe(2_097_152);
     expect(parseBytes('X', '4096')).toBe(4096);
   });
+});
+
+test('every operations setting is documented in docs/operations.md', () => {
+  const source = readFileSync(path.join(projectRoot, 'src', 'config', 'ops-settings.ts'), 'utf8');
+  const names = [...new Set([...source.matchAll(/\(raw, '([A-Z_]+)'/g)].map((m) => m[1]!))];
+  expect(names.length).toBeGreaterThanOrEqual(11);
+  const doc = readFileSync(path.join(projectRoot, 'docs', 'operations.md'), 'utf8');
+  expect(names.filter((n) => !doc.includes(`| \`${n}\` |`))).toEqual([]);
 });
