@@ -96,7 +96,7 @@ export function installOpsLayer(app: Koa, options: OpsLayerOptions): OpsLayer {
   const rules = settings.ops.rateLimit.enabled ? defaultRateLimitRules(settings) : [];
 
   const clientIp = clientIpResolver(settings);
-  app.use(requestLog(logger, { clientIp }));
+  app.use(requestLog(logger, { clientIp, quietPaths: ['/healthz', '/readyz', '/metrics'] }));
   app.use(metrics.timeRequests({ knownRoutes: [...providerRoutes(settings.issuerPath), ...(options.knownRoutes ?? [])] }));
   app.use(securityHeaders({
     publicUrl: settings.publicUrl,

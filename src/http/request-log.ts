@@ -40,10 +40,17 @@ export interface RequestLogState {
 export interface RequestLogOptions {
   /** The client IP to log; Koa's ctx.ip by default (see client-ip.ts for a non-forgeable one). */
   clientIp?: (ctx: Koa.Context) => string;
+  /**
+   * Paths logged at debug level whatever their status: probes and scrapes (/healthz, /readyz,
+   * /metrics) every few seconds would otherwise drown the log, and a 503 from /readyz during a
+   * start or an outage is a state, not an error of this request.
+   */
+  quietPaths?: string[];
 }
 
 export function requestLog(logger: Logger, options: RequestLogOptions = {}): Koa.Middleware {
   const clientIp = options.clientIp ?? ((ctx: Koa.Context) => ctx.ip);
+  const quiet = new Set(options.quietPaths ?? []);
   return async (ctx, next) => {
     const started = process.hrtime.bigint();
     const requestId = requestIdFrom(ctx.get(REQUEST_ID_HEADER) || undefined);
@@ -71,7 +78,8 @@ export function requestLog(logger: Logger, options: RequestLogOptions = {}): Koa
         // What made a 5xx: the thrown error (pino's err serializer: type, message, stack).
         ...(failure !== undefined && res.statusCode >= 500 ? { err: failure } : {}),
       };
-      if (res.statusCode >= 500) log.error(line, 'request');
+      if (quiet.has(path)) log.debug(line, 'request');
+      else if (res.statusCode >= 500) log.error(line, 'request');
       else log.info(line, 'request');
     };
     res.once('finish', done);

@@ -113,6 +113,16 @@ describe('request log', () => {
     expect(cap.lines.find((l) => l.msg === 'request')).toMatchObject({ status: 302, path: '/auth/realms/esante-wallet/protocol/openid-connect/auth' });
   });
 
+  test('quiet paths (probes, scrapes) are logged at debug level, even a 503', async () => {
+    const cap = captureLogger('debug');
+    const a = new Koa();
+    a.use(requestLog(cap.logger, { quietPaths: ['/readyz'] }));
+    a.use((ctx) => { ctx.status = ctx.path === '/readyz' ? 503 : 200; ctx.body = 'x'; });
+    await request(a.callback()).get('/readyz').expect(503);
+    await request(a.callback()).get('/other').expect(200);
+    expect(cap.lines.filter((l) => l.msg === 'request').map((l) => [l.path, l.level])).toEqual([['/readyz', 20], ['/other', 30]]);
+  });
+
   test('requestIdFrom: the accepted shape', () => {
     expect(requestIdFrom('01HZY7Q5W3K2M9N8P7R6S5T4V3')).toBe('01HZY7Q5W3K2M9N8P7R6S5T4V3');
     expect(requestIdFrom(undefined)).toMatch(/^[0-9a-f-]{36}$/);
