@@ -32,9 +32,12 @@ export function requestIdFrom(incoming: string | undefined): string {
   return incoming && ACCEPTED_REQUEST_ID.test(incoming) ? incoming : randomUUID();
 }
 
+/** What this middleware puts in ctx.state for the handlers after it. */
 export interface RequestLogState {
   requestId: string;
   log: Logger;
+  /** The client IP as resolved once for the request (rate limits, audit). */
+  clientIp: string;
 }
 
 export interface RequestLogOptions {

@@ -17,7 +17,9 @@ import type { Logger } from '../log/logger.js';
  * 5. exit: 0, or 1 if a closer failed.
  *
  * @example
- *   const shutdown = gracefulShutdown(server, { timeoutMs: settings.ops.shutdownTimeout * 1000, logger });
+ *   const shutdown = gracefulShutdown(server, {
+ *     timeoutMs: settings.ops.shutdownTimeout * 1000, drainDelayMs: settings.ops.shutdownDrainDelay * 1000, logger,
+ *   });
  *   shutdown.onClose(() => database.close());
  *   shutdown.onClose(() => openpsc.stop());
  *   shutdown.installSignalHandlers();           // SIGTERM, SIGINT
@@ -105,16 +107,17 @@ export function gracefulShutdown(server: http.Server, options: ShutdownOptions):
     exit(code);
   }
 
+  const shutdown = (signal: string): Promise<void> => {
+    done ??= run(signal);
+    return done;
+  };
   return {
     onClose(closer) {
       closers.push(closer);
     },
-    shutdown(signal) {
-      done ??= run(signal);
-      return done;
-    },
+    shutdown,
     installSignalHandlers(signals = ['SIGTERM', 'SIGINT']) {
-      const handler = (signal: NodeJS.Signals): void => { void this.shutdown(signal); };
+      const handler = (signal: NodeJS.Signals): void => { void shutdown(signal); };
       for (const s of signals) process.on(s, handler);
       return () => { for (const s of signals) process.off(s, handler); };
     },
