@@ -87,6 +87,15 @@ describe('docker/compose.yaml', () => {
     expect(settings.migrateOnStart).toBe(false);
     expect(settings.databaseUrl).toBe('postgres://openpsc:openpsc@postgres:5432/openpsc');
     expect(settings.publicUrl).toBe('http://localhost:8080');
+    expect(settings.demo).toBe(false);
+  });
+
+  test('Docker waits longer than the server drains before it kills (stop_grace_period > SHUTDOWN_TIMEOUT)', () => {
+    for (const name of ['idp', 'demo']) {
+      const grace = /^(\d+)s$/.exec(String(compose.services[name]!.stop_grace_period))?.[1];
+      const settings = loadSettings(composeServiceEnv(name, { KEYS_ENCRYPTION_KEY: 'k'.repeat(44), COOKIE_KEYS: 'c'.repeat(43) }));
+      expect(Number(grace)).toBeGreaterThan(settings.ops.shutdownTimeout + settings.ops.shutdownDrainDelay);
+    }
   });
 
   test('without the secrets, production refuses to start and names the setting', () => {
