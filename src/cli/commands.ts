@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 
+import { registerAuditCommands } from '../audit/commands.js';
 import { openCliContext } from './context.js';
 import { migrate, migrationStatus } from '../db/migrate.js';
 import { registerClients } from './commands/clients.js';
@@ -11,6 +12,7 @@ export function registerCommands(program: Command): void {
   registerServe(program);
   registerClients(program);
   registerKeys(program);
+  registerAuditCommands(program);
   program
     .command('migrate')
     .description('apply pending database migrations (or --status to list them)')

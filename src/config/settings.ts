@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 
 import { ConfigError } from './errors.js';
+import { readOpsSettings, type OpsSettings } from './ops-settings.js';
 import { bool, int, list, oneOf, str, url, type Raw } from './parse.js';
 
 /** Where the project's files live (config/, migrations/, data files), from src/ or dist/src/. */
@@ -61,6 +62,8 @@ export interface Settings {
   /** Secrets: taken from the environment, never logged (see src/config/secrets.ts). */
   keysEncryptionKey?: string;
   cookieKeys: string[];
+  /** Limits, rate limits, shutdown, CSP origins, metrics (src/config/ops-settings.ts). */
+  ops: OpsSettings;
 }
 
 function readDefaults(): Raw {
@@ -144,5 +147,6 @@ export function loadSettings(env: Record<string, string | undefined> = process.e
     production,
     keysEncryptionKey,
     cookieKeys,
+    ops: readOpsSettings(raw),
   };
 }
