@@ -259,6 +259,34 @@ describe('psc-compatibility', () => {
     });
   });
 
+  test('psc-ciba-errors', async () => {
+    // psc-contract.md §14, errors at /ext/ciba/auth: [parameters, client, secret, HTTP status, error].
+    // unauthorized_client: the contract says 403, CIBA Core §13 lists it under 400; OpenPSC answers 400.
+    const noCiba = await ConformanceClient.register(idp, 'no-ciba');
+    const base = { scope: 'openid scope_all', login_hint: PROFESSIONAL };
+    const cases: [Record<string, string>, ConformanceClient, string | undefined, number, string][] = [
+      [{ scope: 'openid scope_all' }, rp, undefined, 400, 'invalid_request'],
+      [{ ...base, channel: 'FAX' }, rp, undefined, 400, 'invalid_request'],
+      [{ ...base, login_hint: '899999999999' }, rp, undefined, 400, 'unknown_user_id'],
+      [{ ...base, binding_message: 'abc' }, rp, undefined, 400, 'invalid_binding_message'],
+      [{ ...base, scope: 'scope_all' }, rp, undefined, 400, 'invalid_scope'],
+      [base, noCiba, undefined, 400, 'unauthorized_client'],
+      [base, rp, 'not-the-secret', 401, 'invalid_client'],
+    ];
+    const endpoint = String((rp.metadata as Record<string, unknown>).backchannel_authentication_endpoint);
+    const outcomes = [];
+    for (const [params, c, secret, status, error] of cases) {
+      const res = await fetch(endpoint, {
+        method: 'POST',
+        headers: { authorization: `Basic ${Buffer.from(`${c.clientId}:${secret ?? c.rp.clientSecret}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams(params),
+      });
+      const body = await res.json() as { error?: string };
+      outcomes.push([JSON.stringify(params), res.status, body.error, '→ expected', status, error]);
+    }
+    expect(outcomes.filter((o) => o[1] !== o[4] || o[2] !== o[5])).toEqual([]);
+  });
+
   test('psc-ciba-token-response', async () => {
     const { tokens } = await approvedFlow();
     const contract = {

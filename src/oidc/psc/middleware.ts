@@ -17,6 +17,12 @@ export function installPscMiddleware(provider: Provider, settings: Settings): vo
       // CIBA polling: PSC answers with Keycloak's exact words (psc-contract.md §14).
       body.error_description = KEYCLOAK_AUTHORIZATION_PENDING;
     }
+    if (route === 'backchannel_authentication' && ctx.status === 400 && body?.error === 'invalid_request') {
+      // CIBA Core §13 codes (psc-contract.md §14) where oidc-provider answers invalid_request.
+      const description = String(body.error_description ?? '');
+      if (description.endsWith('is not allowed for this client')) body.error = 'unauthorized_client';
+      else if (description.startsWith('openid scope must be requested')) body.error = 'invalid_scope';
+    }
     if (ctx.status !== 200 || !body || typeof body !== 'object') return;
     if (route === 'discovery') {
       // PSC publishes the authorization endpoint on its wallet host (psc-contract.md §1).
