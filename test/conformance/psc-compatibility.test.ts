@@ -138,6 +138,21 @@ describe('psc-compatibility', () => {
     expect(await client.tokenIntrospection(rp.config, 'not-a-token')).toEqual(sample('introspection-inactive.json'));
   });
 
+  test('psc-refresh-token-response', async () => {
+    // psc-contract.md §2, §6, §7: refresh at the token URL; the same response shape and token claims
+    const { tokens } = await rp.login();
+    const refreshed = await client.refreshTokenGrant(rp.config, tokens.refresh_token!);
+    const contract = {
+      access_token: 'eyJ…', expires_in: 120, refresh_expires_in: 1800, refresh_token: 'eyJ…', token_type: 'Bearer',
+      id_token: 'eyJ…', 'not-before-policy': 0, session_state: '…', scope: 'openid scope_all',
+    };
+    expect(compareShape({ ...refreshed }, contract)).toEqual(NO_DIFF);
+    const [before, after] = [decodeJwt(tokens.access_token), decodeJwt(refreshed.access_token)];
+    expect(compareShape(after, sample('access-token-payload-2023.json'))).toEqual(NO_DIFF);
+    for (const k of ['sub', 'sid', 'session_state', 'nonce', 'acr', 'auth_time', 'authMode']) expect([k, after[k]]).toEqual([k, before[k]]);
+    expect(refreshed.claims()).toMatchObject({ acr: 'eidas1', auth_time: tokens.claims()!.auth_time, sid: tokens.claims()!.sid });
+  });
+
   test('psc-revocation', async () => {
     // psc-contract.md §12: 200 for unknown tokens; revoking a refresh token revokes its grant
     await client.tokenRevocation(rp.config, 'not-a-token');
