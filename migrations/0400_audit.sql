@@ -9,7 +9,7 @@ CREATE TABLE audit_event (
   national_id    text,
   authenticator  text,
   client_id      text,
-  outcome        text        NOT NULL CHECK (outcome IN ('success', 'failure')),
+  outcome        text        NOT NULL CHECK (outcome IN ('success', 'failure', 'aborted')),
   -- The stable error code of the failure (e.g. CARD_PIN_LOCKED, access_denied).
   error_code     text,
   ip             text,

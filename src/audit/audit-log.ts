@@ -17,7 +17,7 @@ import type { Schema } from '../db/schema.js';
  */
 
 export type AuthenticationEventType = 'login' | 'ciba';
-export type AuthenticationOutcome = 'success' | 'failure';
+export type AuthenticationOutcome = 'success' | 'failure' | 'aborted';
 
 export interface AuthenticationEvent {
   type: AuthenticationEventType;

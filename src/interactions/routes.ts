@@ -6,6 +6,8 @@ import { errors } from 'oidc-provider';
 
 import type { Authenticator, AuthenticatorHost } from '../authenticators/plugin.js';
 import type { Settings } from '../config/settings.js';
+import { bodyParserLimits } from '../http/body-limits.js';
+import { allowFormAction } from '../http/security-headers.js';
 import { csrfToken } from './csrf.js';
 import { UnknownProfessionalError } from './host.js';
 import { errorPage } from './pages/error-page.js';
@@ -21,7 +23,7 @@ export function interactionRouter(deps: { settings: Settings; provider: () => Pr
   const router = new Router();
 
   router.use(base, interactionErrors);
-  router.use(base, bodyParser({ enableTypes: ['json', 'form'], jsonLimit: '64kb', formLimit: '64kb' }));
+  router.use(base, bodyParser({ enableTypes: ['json', 'form'], ...bodyParserLimits(settings.ops.bodyLimit) }));
 
   router.get(base, async (ctx) => {
     const details = await deps.provider().interactionDetails(ctx.req, ctx.res);
@@ -37,6 +39,8 @@ export function interactionRouter(deps: { settings: Settings; provider: () => Pr
       await host.abortLogin(ctx, 'interaction_required', `unexpected prompt ${details.prompt.name}`);
       return;
     }
+    // The login ends with a form post or redirect back to the client: let the CSP allow it.
+    allowFormAction(ctx, String(details.params.redirect_uri ?? ''));
     const view = await host.describeInteraction(ctx);
     const csrf = csrfToken(settings.cookieKeys[0]!, details.uid);
     const basePath = `${settings.issuerPath}/interaction/${details.uid}`;

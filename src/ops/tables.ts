@@ -10,7 +10,7 @@ export interface AuditEventTable {
   national_id: string | null;
   authenticator: string | null;
   client_id: string | null;
-  outcome: 'success' | 'failure';
+  outcome: 'success' | 'failure' | 'aborted';
   error_code: string | null;
   ip: string | null;
   request_id: string | null;

@@ -23,7 +23,7 @@ describeWithPostgres('compose bundle, in process', () => {
   });
   afterAll(async () => {
     process.env = saved;
-    await running?.close();
+    await running?.shutdown.shutdown('test');
     await t.drop();
   });
 
@@ -37,7 +37,7 @@ describeWithPostgres('compose bundle, in process', () => {
     const settings = loadSettings(env);
     expect(settings.production).toBe(true);
     expect(settings.migrateOnStart).toBe(false);
-    running = await startServer({ settings, database: t.database, logger: createLogger('silent') });
+    running = await startServer({ settings, database: await t.reopen(), logger: createLogger('silent'), exit: () => {} });
     const port = (running.server.address() as { port: number }).port;
     const res = await fetch(`http://127.0.0.1:${port}${settings.issuerPath}/.well-known/wallet-openid-configuration`);
     expect(res.status).toBe(200);
