@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 
 import { ConfigError } from './errors.js';
+import { readOpsSettings, type OpsSettings } from './ops-settings.js';
 import { bool, int, list, oneOf, str, url, type Raw } from './parse.js';
 import { readDirectoryImportSettings, type DirectoryImportSettings } from '../directory/import/settings.js';
 
@@ -64,6 +65,8 @@ export interface Settings {
   /** Secrets: taken from the environment, never logged (see src/config/secrets.ts). */
   keysEncryptionKey?: string;
   cookieKeys: string[];
+  /** Limits, rate limits, shutdown, CSP origins, metrics (src/config/ops-settings.ts). */
+  ops: OpsSettings;
 }
 
 function readDefaults(): Raw {
@@ -148,5 +151,6 @@ export function loadSettings(env: Record<string, string | undefined> = process.e
     directoryImport: readDirectoryImportSettings(raw),
     keysEncryptionKey,
     cookieKeys,
+    ops: readOpsSettings(raw),
   };
 }

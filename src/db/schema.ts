@@ -2,6 +2,7 @@ import type { ColumnType } from 'kysely';
 
 import type { DirectoryTables } from '../directory/tables.js';
 import type { OidcTables } from '../oidc/tables.js';
+import type { OpsTables } from '../ops/tables.js';
 
 export interface SchemaMigrationsTable {
   name: string;
@@ -10,6 +11,6 @@ export interface SchemaMigrationsTable {
 }
 
 /** Every table, by area: each area declares its own in its `tables.ts`. */
-export interface Schema extends OidcTables, DirectoryTables {
+export interface Schema extends OidcTables, DirectoryTables, OpsTables {
   schema_migrations: SchemaMigrationsTable;
 }
