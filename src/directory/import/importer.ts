@@ -234,7 +234,7 @@ function withWorkMem<T>(database: Database, fn: (trx: Transaction<Schema>) => Pr
 
 /**
  * The per-professional work table the diff reads. Its one big sort (2 M × national id, line,
- * 16-byte hash) needs about 250 MB to stay in memory; past work_mem it spills to disk and takes
+ * 8-byte hash) needs about 250 MB to stay in memory; past work_mem it spills to disk and takes
  * twice as long.
  */
 async function stageProfessionals(database: Database): Promise<void> {

@@ -54,7 +54,7 @@ const HASHED_COLUMNS = ['code_civilite', ...EXERCICE_FIELDS.map((f) => f.column)
  * in file order: equal hash ⇒ same record, so the diff never has to compare activities.
  * Aggregates read a sorted subquery instead of `agg(… ORDER BY line_no)`: one sort of the whole
  * table instead of one per group (PostgreSQL keeps the subquery order for plain aggregation), and
- * that sort carries a 16-byte row hash rather than the row (2 M wide rows would spill to disk).
+ * that sort carries an 8-byte row hash rather than the row (2 M wide rows would spill to disk).
  */
 export const STAGE_PROFESSIONALS_SQL = [`DROP TABLE IF EXISTS ${PROFESSIONAL_TABLE}`, `
 CREATE UNLOGGED TABLE ${PROFESSIONAL_TABLE} AS
@@ -62,11 +62,14 @@ SELECT identification_nationale_pp AS national_id,
        -- valid rows only, so national id = type digit + identifier
        left(identification_nationale_pp, 1) AS type_identifiant_pp,
        substr(identification_nationale_pp, 2) AS identifiant_pp,
-       (array_agg(code_civilite))[1] AS code_civilite,
-       md5(string_agg(row_hash, '')) AS content_hash
+       -- one civilité per person; min() is deterministic should rows ever disagree
+       min(code_civilite) AS code_civilite,
+       md5(string_agg(row_hash::text, ',')) AS content_hash
 FROM (
   SELECT identification_nationale_pp, code_civilite,
-         decode(md5(concat_ws('|', ${HASHED_COLUMNS.join(', ')})), 'hex') AS row_hash
+         -- 64-bit row hash (PostgreSQL's own, much cheaper than md5 on 2 M rows); the md5 of
+         -- their ordered list identifies the professional's record
+         hashtextextended(concat_ws('|', ${HASHED_COLUMNS.join(', ')}), 0) AS row_hash
   FROM ${STAGING_TABLE}
   -- Invalid rows are found (and then skipped or refused) by FIND_INVALID_ROWS_SQL, concurrently.
   WHERE NOT (${INVALID_ROW})
