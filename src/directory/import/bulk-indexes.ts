@@ -47,5 +47,8 @@ export async function dropMirrorIndexes(trx: Transaction<Schema>): Promise<() =>
     for (const r of rows) {
       await sql.raw(r.constraint ? `ALTER TABLE ${q(r.table)} ADD CONSTRAINT ${q(r.constraint)} ${r.constraintDefinition}` : r.definition).execute(trx);
     }
+    // Statistics now, not whenever autovacuum gets to it: the next sync's plans (index lookups
+    // of ~1 % of the professionals, not sequential scans of 2 M activities) depend on them.
+    for (const table of MIRROR_TABLES) await sql.raw(`ANALYZE ${table}`).execute(trx);
   };
 }
