@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 
+import { registerCardCommands } from '../authenticators/card/cli.js';
 import { openCliContext } from './context.js';
 import { migrate, migrationStatus } from '../db/migrate.js';
 
@@ -24,4 +25,5 @@ export function registerCommands(program: Command): void {
         await ctx.close();
       }
     });
+  registerCardCommands(program);
 }
