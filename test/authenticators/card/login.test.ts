@@ -125,6 +125,13 @@ describe('card login through the agent on SoftHSM2', () => {
     expect((await server.verify(i, { ...signed, certificate: Buffer.from('junk').toString('base64') })).body.error).toBe('CARD_CERT_MALFORMED');
   });
 
+  test('the login page script is served by the plug-in\'s public route', async () => {
+    const res = await fetch(`${app.url}/card/login.js`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/^application\/javascript/);
+    expect(await res.text()).toContain('data-card-form');
+  });
+
   test('a challenge needs the interaction (its cookie): no cookie, no challenge', async () => {
     const i = server.interaction();
     const res = await fetch(server.url(i, 'challenge'), { method: 'POST' });
