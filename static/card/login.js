@@ -1,6 +1,6 @@
 // OpenPSC — "Se connecter avec ma carte CPS" (src/authenticators/card/views.ts renders the markup).
-// Talks to the card agent on this workstation (loopback), then posts the signed challenge to the
-// server in a normal form submission so that the browser follows the login redirects itself.
+// Talks to the card agent on this workstation (loopback), posts the signed challenge to the server
+// (JSON), and on success navigates to the `redirect` the server answers (back into the OIDC flow).
 // No inline script anywhere: URLs come from data-* attributes (strict CSP).
 (function () {
   'use strict';
@@ -8,6 +8,7 @@
   if (!section) return;
   var agentUrl = section.getAttribute('data-agent-url');
   var challengeUrl = section.getAttribute('data-challenge-url');
+  var verifyUrl = section.getAttribute('data-verify-url');
   var csrf = section.getAttribute('data-csrf') || '';
   var q = function (sel) { return section.querySelector(sel); };
   var startButton = q('[data-card-action="start"]');
@@ -18,7 +19,6 @@
   var cardLabel = q('[data-card-field="card-label"]');
   var statusBox = q('[data-card-field="status"]');
   var errorBox = q('[data-card-field="error"]');
-  var verifyForm = q('[data-card-form="verify"]');
   var card = null;
   var busy = false;
 
@@ -94,27 +94,35 @@
     }).catch(handleFailure);
   }
 
+  // Same-origin JSON call to the login service; refusals carry a French `message`.
+  function server(url, body) {
+    return fetch(url, {
+      method: 'POST', credentials: 'same-origin', cache: 'no-store',
+      headers: { 'Content-Type': 'application/json', Accept: 'application/json', 'X-CSRF-Token': csrf },
+      body: JSON.stringify(body),
+    }).catch(function () {
+      throw new AgentFailure({ error: 'CARD_SERVER_UNREACHABLE', message: 'Le service de connexion est injoignable. Vérifiez votre connexion à Internet et réessayez.' });
+    }).then(function (res) {
+      return res.json().catch(function () { return {}; }).then(function (json) {
+        if (!res.ok) throw new AgentFailure(json.message ? json : { error: 'CARD_SERVER', message: 'Le service de connexion ne répond pas correctement. Réessayez dans quelques instants.' });
+        return json;
+      });
+    });
+  }
+
   function sign(pin) {
     busy = true;
     status('Préparation de la connexion…');
-    return fetch(challengeUrl, {
-      method: 'POST', credentials: 'same-origin', cache: 'no-store',
-      headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': csrf }, body: '{}',
-    }).then(function (res) {
-      return res.json().catch(function () { return {}; }).then(function (json) {
-        if (!res.ok) throw new AgentFailure(json.error ? json : { error: 'CARD_SERVER', message: 'Le service de connexion ne répond pas correctement. Réessayez dans quelques instants.' });
-        return json;
-      });
-    }).then(function (challenge) {
+    return server(challengeUrl, {}).then(function (challenge) {
       status(card && card.pinPad ? 'Saisissez votre code porteur sur le clavier du lecteur de carte…' : 'Signature avec votre carte… ne la retirez pas du lecteur.');
       var body = { challenge: challenge.challenge, slot: card ? card.slot : undefined };
       if (pin !== undefined) body.pin = pin;
       return agent('/v1/sign', body).then(function (signed) {
         status('Vérification de votre carte par le service de connexion…');
-        verifyForm.elements.challengeId.value = challenge.challengeId;
-        verifyForm.elements.certificate.value = signed.certificate;
-        verifyForm.elements.signature.value = signed.signature;
-        verifyForm.submit();
+        return server(verifyUrl, { challengeId: challenge.challengeId, certificate: signed.certificate, signature: signed.signature });
+      }).then(function (done) {
+        status('Connexion réussie. Retour à votre logiciel…');
+        window.location.assign(done.redirect);
       });
     });
   }

@@ -23,6 +23,12 @@ export class CardBadRequestError extends CardError {
   }
 }
 
+export class CardCsrfError extends CardError {
+  readonly code = 'CARD_CSRF';
+  readonly status = 403;
+  constructor() { super("Cette demande ne provient pas de la page de connexion. Rechargez la page et recommencez."); }
+}
+
 export class CardChallengeUnknownError extends CardError {
   readonly code = 'CARD_CHALLENGE_UNKNOWN';
   readonly status = 400;

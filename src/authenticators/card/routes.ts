@@ -8,7 +8,7 @@ import type Koa from 'koa';
 import { projectRoot } from '../../config/settings.js';
 import type { AuthenticatorHost } from '../plugin.js';
 import { clientCertificateFromProxy } from './certificates/client-header.js';
-import { CardError } from './errors.js';
+import { CardCsrfError, CardError } from './errors.js';
 import type { CardLogin, CardLoginService, SignedChallenge } from './service.js';
 import { renderCardErrorPage, SCRIPT_PATH } from './views.js';
 
@@ -21,14 +21,16 @@ let script: string | undefined;
 /**
  * Interaction routes, relative to `<issuerPath>/interaction/:uid/card`:
  * - `POST /challenge` → `{ challengeId, challenge, expiresAt }` (JSON);
- * - `POST /verify` (JSON or form: challengeId, certificate, signature) → login;
- * - `POST /mtls` → login with the certificate a trusted TLS proxy verified.
+ * - `POST /verify` (JSON or form: challengeId, certificate, signature) → login (JSON: `{ redirect }`);
+ * - `POST /mtls` (form) → login with the certificate a trusted TLS proxy verified.
+ * Each needs the interaction cookie and its anti-CSRF token (header X-CSRF-Token or field `csrf`).
  * Refusals: `{ error, message }` with a 4xx status, or an HTML page for form posts.
  */
 export function mountInteractionRoutes(router: Router, host: AuthenticatorHost, service: CardLoginService): void {
-  router.post('/challenge', async (ctx) => {
+  router.post('/challenge', parseBody, async (ctx) => {
     await handle(ctx, host, async () => {
       await host.describeInteraction(ctx); // the interaction exists and this browser holds its cookie
+      checkCsrf(ctx, host);
       const c = await service.issueChallenge(uid(ctx));
       ctx.set('Cache-Control', 'no-store');
       ctx.body = { challengeId: c.id, challenge: c.challenge.toString('base64'), expiresAt: c.expiresAt.toISOString() };
@@ -37,6 +39,7 @@ export function mountInteractionRoutes(router: Router, host: AuthenticatorHost, 
 
   router.post('/verify', parseBody, async (ctx) => {
     await handle(ctx, host, async () => {
+      checkCsrf(ctx, host);
       const login = await service.verifySignedChallenge(uid(ctx), (ctx.request.body ?? {}) as Partial<SignedChallenge>);
       await finish(ctx, host, login, 'agent');
     });
@@ -44,6 +47,7 @@ export function mountInteractionRoutes(router: Router, host: AuthenticatorHost, 
 
   router.post('/mtls', parseBody, async (ctx) => {
     await handle(ctx, host, async () => {
+      checkCsrf(ctx, host);
       const der = clientCertificateFromProxy({ remoteAddress: ctx.req.socket.remoteAddress, header: (n) => ctx.get(n) || undefined }, host.settings);
       const login = await service.verifyPresentedCertificate(der);
       await finish(ctx, host, login, 'mtls');
@@ -59,6 +63,12 @@ export function mountPublicRoutes(router: Router): void {
     ctx.set('Cache-Control', 'public, max-age=300');
     ctx.body = script;
   });
+}
+
+/** The interaction's anti-CSRF token, from the X-CSRF-Token header (fetch) or the `csrf` field (form). */
+function checkCsrf(ctx: Koa.Context, host: AuthenticatorHost): void {
+  const token = ctx.get('x-csrf-token') || (ctx.request.body as { csrf?: unknown } | undefined)?.csrf;
+  if (!host.checkCsrf(ctx, token)) throw new CardCsrfError();
 }
 
 const uid = (ctx: Koa.Context): string => String((ctx.params as { uid?: string }).uid ?? '');

@@ -1,11 +1,11 @@
+import { esc, html } from '../../interactions/pages/html.js';
+import { page } from '../../interactions/pages/layout.js';
 import type { InteractionView, LoginSection } from '../plugin.js';
 import type { CardError } from './errors.js';
 import type { CardSettings } from './settings.js';
 
 /** Where the plug-in's browser script is served (public route of the plug-in, see routes.ts). */
 export const SCRIPT_PATH = '/card/login.js';
-
-const esc = (value: unknown): string => String(value ?? '').replace(/[&<>"'`]/g, (c) => `&#${c.charCodeAt(0)};`);
 
 /**
  * The "Se connecter avec ma carte CPS" section. No inline script or style (strict CSP): the script
@@ -19,7 +19,7 @@ export function renderCardSection(
   settings: CardSettings,
   mtlsEnabled: boolean,
 ): LoginSection {
-  const base = `${view.basePath}/card`;
+  const base = view.basePath; // the host gives `<issuerPath>/interaction/<uid>/card`
   const mtls = mtlsEnabled
     ? `<form method="post" action="${esc(`${base}/mtls`)}" class="card-mtls">
 <input type="hidden" name="csrf" value="${esc(view.csrf)}">
@@ -27,7 +27,7 @@ export function renderCardSection(
 <button type="submit" class="secondary">Utiliser le certificat de ma carte dans le navigateur</button>
 </form>`
     : '';
-  const html = `<section class="method" id="card-login" data-agent-url="${esc(settings.agentUrl)}" data-challenge-url="${esc(`${base}/challenge`)}" data-csrf="${esc(view.csrf)}">
+  const section = `<div id="card-login" data-agent-url="${esc(settings.agentUrl)}" data-challenge-url="${esc(`${base}/challenge`)}" data-verify-url="${esc(`${base}/verify`)}" data-csrf="${esc(view.csrf)}">
 <h2>Se connecter avec ma carte CPS</h2>
 <p>Insérez votre carte CPS (ou CPE, CPF…) dans le lecteur de ce poste. Le logiciel « OpenPSC Carte » doit être démarré sur ce poste.</p>
 <div class="actions"><button type="button" class="primary" data-card-action="start">Se connecter avec ma carte CPS</button></div>
@@ -40,24 +40,18 @@ export function renderCardSection(
 </form>
 <p class="status hidden" role="status" aria-live="polite" data-card-field="status"></p>
 <div class="error hidden" role="alert" data-card-field="error"></div>
-<form method="post" action="${esc(`${base}/verify`)}" class="hidden" data-card-form="verify">
-<input type="hidden" name="csrf" value="${esc(view.csrf)}">
-<input type="hidden" name="challengeId"><input type="hidden" name="certificate"><input type="hidden" name="signature">
-</form>
 ${mtls}
-</section>`;
-  return { html, scripts: [SCRIPT_PATH] };
+</div>`;
+  return { html: section, scripts: [SCRIPT_PATH] };
 }
 
-/** The page a form post lands on when the server refuses the card (the JSON error's HTML twin). */
+/** The page a form post (the mTLS button) lands on when the server refuses the card (the JSON error's HTML twin). */
 export function renderCardErrorPage(error: CardError, retryUrl: string): string {
-  return `<!doctype html>
-<html lang="fr"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="robots" content="noindex"><title>Connexion par carte refusée — Pro Santé Connect (OpenPSC)</title>
-<link rel="stylesheet" href="/static/openpsc.css"></head>
-<body><header class="banner"><span class="brand">Pro Santé Connect</span><span class="tag">OpenPSC</span></header>
-<main class="card"><h1>Connexion par carte refusée</h1>
-<p class="lead" data-card-error="${esc(error.code)}">${esc(error.message)}</p>
-<div class="actions"><a class="button primary" href="${esc(retryUrl)}">Revenir aux moyens de connexion</a></div>
-<p class="code">Code : <code>${esc(error.code)}</code></p></main></body></html>`;
+  return page({
+    title: 'Connexion par carte refusée',
+    body: html`<h1>Connexion par carte refusée</h1>
+<p class="lead" data-card-error="${error.code}">${error.message}</p>
+<div class="actions"><a class="button primary" href="${retryUrl}">Revenir aux moyens de connexion</a></div>
+<p class="code">Code : <code>${error.code}</code></p>`,
+  });
 }

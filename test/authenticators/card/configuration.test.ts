@@ -75,7 +75,7 @@ describe('per-slot queue', () => {
 });
 
 describe('login page section', () => {
-  const view = { uid: 'abc', clientId: 'c', clientName: 'Logiciel', csrf: 'tok"<en', basePath: '/auth/realms/r/interaction/abc' };
+  const view = { uid: 'abc', clientId: 'c', clientName: 'Logiciel', csrf: 'tok"<en', basePath: '/auth/realms/r/interaction/abc/card' };
   const settings = loadSettings({ PUBLIC_URL: 'https://psc.example.fr' }).card;
 
   test('strict-CSP friendly: no inline script or style, data-* attributes, escaped values, script from the plug-in', () => {
@@ -84,8 +84,8 @@ describe('login page section', () => {
     expect(section.html).not.toMatch(/<script|style=|onclick=|javascript:/i);
     expect(section.html).toContain('data-agent-url="http://127.0.0.1:23777"');
     expect(section.html).toContain('data-challenge-url="/auth/realms/r/interaction/abc/card/challenge"');
-    expect(section.html).toContain('action="/auth/realms/r/interaction/abc/card/verify"');
-    expect(section.html).toContain('value="tok&#34;&#60;en"');
+    expect(section.html).toContain('data-verify-url="/auth/realms/r/interaction/abc/card/verify"');
+    expect(section.html).toContain('data-csrf="tok&#34;&#60;en"');
     expect(section.html).toContain('Se connecter avec ma carte CPS');
   });
 });

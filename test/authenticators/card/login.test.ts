@@ -54,8 +54,8 @@ describe('card login through the agent on SoftHSM2', () => {
   test('the card signs, the server verifies and logs in the professional of the CN', async () => {
     const i = server.interaction();
     const res = await server.verify(i, await signWithCard(server, agent, cards, i, 'kit'));
-    expect(res.status).toBe(302);
-    expect(res.location).toBe('/done');
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ redirect: '/done' });
     expect(host.results.find((r) => r.uid === i.uid)?.result).toEqual({
       nationalId: '899700218896', authMode: 'CARD', amr: ['sc', 'pin'],
     });
@@ -97,8 +97,8 @@ describe('card login through the agent on SoftHSM2', () => {
   test('refused: replayed challenge (a signature is good once)', async () => {
     const i = server.interaction();
     const signed = await signWithCard(server, agent, cards, i, 'kit');
-    expect((await server.verify(i, signed)).status).toBe(302);
-    const j = { uid: i.uid, cookie: host.openInteraction(i.uid) };
+    expect((await server.verify(i, signed)).status).toBe(200);
+    const j = server.interaction(i.uid);
     const replay = await server.verify(j, signed);
     expect(replay.status).toBe(400);
     expect(replay.body.error).toBe('CARD_CHALLENGE_USED');
@@ -114,7 +114,7 @@ describe('card login through the agent on SoftHSM2', () => {
     expect(res.body.error).toBe('CARD_CHALLENGE_WRONG_INTERACTION');
     expect(res.body.message).toMatch(/autre connexion/);
     // …and A's challenge is still usable by A.
-    expect((await server.verify(a, signedForA)).status).toBe(302);
+    expect((await server.verify(a, signedForA)).status).toBe(200);
   });
 
   test('refused: unknown challenge id and malformed input', async () => {
@@ -134,8 +134,19 @@ describe('card login through the agent on SoftHSM2', () => {
 
   test('a challenge needs the interaction (its cookie): no cookie, no challenge', async () => {
     const i = server.interaction();
-    const res = await fetch(server.url(i, 'challenge'), { method: 'POST' });
+    const res = await fetch(server.url(i, 'challenge'), { method: 'POST', headers: { 'X-CSRF-Token': i.csrf } });
     expect(res.status).toBe(400);
+  });
+
+  test('CSRF: challenge and verify need the interaction\'s anti-CSRF token', async () => {
+    const i = server.interaction();
+    const noToken = await server.challenge({ ...i, csrf: '' });
+    expect(noToken.status).toBe(403);
+    expect(noToken.body.error).toBe('CARD_CSRF');
+    const signed = await signWithCard(server, agent, cards, i, 'kit');
+    const forged = await server.verify({ ...i, csrf: server.interaction().csrf }, signed);
+    expect(forged.body.error).toBe('CARD_CSRF');
+    expect((await server.verify(i, signed)).status).toBe(200);
   });
 
   test('an interaction gets at most CARD_CHALLENGES_PER_INTERACTION challenges', async () => {
@@ -153,7 +164,7 @@ describe('card login through the agent on SoftHSM2', () => {
     const res = await fetch(server.url(i, 'verify'), {
       method: 'POST', redirect: 'manual',
       headers: { Cookie: i.cookie, 'Content-Type': 'application/x-www-form-urlencoded', Accept: 'text/html' },
-      body: new URLSearchParams(signed).toString(),
+      body: new URLSearchParams({ ...signed, csrf: i.csrf }).toString(),
     });
     expect(res.status).toBe(403);
     const page = await res.text();

@@ -22,7 +22,10 @@ async function appWith(env: Record<string, string>) {
 }
 
 function post(server: ServerClient, i: Interaction, headers: Record<string, string>) {
-  return fetch(server.url(i, 'mtls'), { method: 'POST', redirect: 'manual', headers: { Cookie: i.cookie, Accept: 'application/json', ...headers } });
+  return fetch(server.url(i, 'mtls'), {
+    method: 'POST', redirect: 'manual',
+    headers: { Cookie: i.cookie, 'X-CSRF-Token': i.csrf, Accept: 'application/json', ...headers },
+  });
 }
 
 beforeAll(async () => {
@@ -41,14 +44,14 @@ describe('card login with the certificate a TLS proxy verified', () => {
     const { host, server } = await appWith({ CLIENT_CERT_HEADER: 'X-SSL-Client-Cert', TRUSTED_PROXIES: '10.1.1.1,127.0.0.1' });
     const i = server.interaction();
     const res = await post(server, i, { 'X-SSL-Client-Cert': encodeURIComponent(cards.certificatePem('kit')) });
-    expect(res.status).toBe(302);
+    expect(res.status).toBe(200);
     expect(host.results).toEqual([{ uid: i.uid, result: { nationalId: '899700218896', authMode: 'CARD', amr: ['sc', 'pin'] } }]);
   });
 
   test('base64-der header (HAProxy) from a trusted proxy logs in', async () => {
     const { host, server } = await appWith({ CLIENT_CERT_HEADER: 'x-client-der', CLIENT_CERT_HEADER_FORMAT: 'base64-der', TRUSTED_PROXIES: '127.0.0.1' });
     const i = server.interaction();
-    expect((await post(server, i, { 'x-client-der': cards.certificateDer('kit').toString('base64') })).status).toBe(302);
+    expect((await post(server, i, { 'x-client-der': cards.certificateDer('kit').toString('base64') })).status).toBe(200);
     expect(host.results[0]!.result.nationalId).toBe('899700218896');
   });
 
@@ -78,7 +81,7 @@ describe('card login with the certificate a TLS proxy verified', () => {
   test('the login section offers the browser-certificate button only when the proxy entry is configured', async () => {
     const off = await appWith({});
     const on = await appWith({ CLIENT_CERT_HEADER: 'x-ssl-client-cert', TRUSTED_PROXIES: '127.0.0.1' });
-    const view = { uid: 'u1', clientId: 'c', clientName: 'n', csrf: 'k', basePath: '/auth/realms/esante-wallet/interaction/u1' };
+    const view = { uid: 'u1', clientId: 'c', clientName: 'n', csrf: 'k', basePath: '/auth/realms/esante-wallet/interaction/u1/card' };
     expect(off.app.plugin.renderLogin(view).html).not.toContain('/card/mtls');
     expect(on.app.plugin.renderLogin(view).html).toContain('action="/auth/realms/esante-wallet/interaction/u1/card/mtls"');
   });

@@ -29,15 +29,15 @@ export class AgentClient {
 export interface Interaction {
   uid: string;
   cookie: string;
+  csrf: string;
 }
 
 /** The server side of the card login, as the page calls it. */
 export class ServerClient {
-  constructor(readonly appUrl: string, readonly issuerPath: string, private readonly open: (uid: string) => string) {}
+  constructor(readonly appUrl: string, readonly issuerPath: string, private readonly open: (uid: string) => { cookie: string; csrf: string }) {}
 
-  interaction(): Interaction {
-    const uid = randomUUID();
-    return { uid, cookie: this.open(uid) };
+  interaction(uid: string = randomUUID()): Interaction {
+    return { uid, ...this.open(uid) };
   }
 
   url(i: Interaction, what: string): string {
@@ -45,14 +45,14 @@ export class ServerClient {
   }
 
   async challenge(i: Interaction): Promise<{ status: number; body: Record<string, string> }> {
-    const res = await fetch(this.url(i, 'challenge'), { method: 'POST', headers: { Cookie: i.cookie } });
+    const res = await fetch(this.url(i, 'challenge'), { method: 'POST', headers: { Cookie: i.cookie, 'X-CSRF-Token': i.csrf, Accept: 'application/json' } });
     return { status: res.status, body: await res.json() as Record<string, string> };
   }
 
   async verify(i: Interaction, body: Record<string, unknown>): Promise<{ status: number; location: string | null; body: Record<string, string> }> {
     const res = await fetch(this.url(i, 'verify'), {
       method: 'POST', redirect: 'manual',
-      headers: { Cookie: i.cookie, 'Content-Type': 'application/json', Accept: 'application/json' },
+      headers: { Cookie: i.cookie, 'X-CSRF-Token': i.csrf, 'Content-Type': 'application/json', Accept: 'application/json' },
       body: JSON.stringify(body),
     });
     const text = await res.text();

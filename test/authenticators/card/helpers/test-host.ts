@@ -9,11 +9,15 @@ import type { Database } from '../../../../src/db/database.js';
 import { loadProfessional } from '../../../../src/directory/claims.js';
 import { createLogger } from '../../../../src/log/logger.js';
 import type { Authenticator, AuthenticatorFactory, AuthenticatorHost, LoginResult } from '../../../../src/authenticators/plugin.js';
+import { csrfToken, csrfValid } from '../../../../src/interactions/csrf.js';
+
+const CSRF_KEY = 'card-test-host-key';
 
 /**
- * A stand-in for the lead's interaction host: real database, real mirror lookup; an interaction
- * is "open" after openInteraction(uid) and needs the `_interaction` cookie = uid (as
- * oidc-provider's interaction cookie binds the browser). finishLogin records and redirects to /done.
+ * A stand-in for the interaction host (src/interactions/host.ts) without a provider: real
+ * database, real mirror lookup; an interaction is "open" after openInteraction(uid) and needs the
+ * `_interaction` cookie = uid (as oidc-provider's interaction cookie binds the browser).
+ * finishLogin records the result. The provider-backed end-to-end tests use the real host.
  */
 export class TestHost implements AuthenticatorHost {
   readonly logger = createLogger('silent');
@@ -22,9 +26,14 @@ export class TestHost implements AuthenticatorHost {
 
   constructor(readonly settings: Settings, readonly database: Database) {}
 
-  openInteraction(uid: string): string {
+  /** Opens interaction `uid`: the cookie and anti-CSRF token its login page would give. */
+  openInteraction(uid: string): { cookie: string; csrf: string } {
     this.open.add(uid);
-    return `_interaction=${uid}`;
+    return { cookie: `_interaction=${uid}`, csrf: csrfToken(CSRF_KEY, uid) };
+  }
+
+  checkCsrf(ctx: Koa.Context, token: unknown): boolean {
+    return csrfValid(CSRF_KEY, String(ctx.params.uid), token);
   }
 
   findProfessional = (nationalId: string) => loadProfessional(this.database.db, nationalId);
@@ -33,7 +42,12 @@ export class TestHost implements AuthenticatorHost {
     const uid = this.requireInteraction(ctx);
     this.results.push({ uid, result });
     this.open.delete(uid);
-    ctx.redirect('/done');
+    // As the real host: JSON callers get the URL to navigate to, form posts a 303.
+    if (ctx.accepts('html', 'json') === 'json') ctx.body = { redirect: '/done' };
+    else {
+      ctx.status = 303;
+      ctx.redirect('/done');
+    }
   }
 
   async abortLogin(ctx: Koa.Context, error: string, description: string): Promise<void> {
