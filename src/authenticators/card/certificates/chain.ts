@@ -1,7 +1,7 @@
 import type forge from 'node-forge';
 
 import { CardCertificateUntrustedError } from '../errors.js';
-import type { TrustedCa, TrustStore } from './trust-store.js';
+import type { ParsedCertificate, TrustedCa, TrustStore } from './trust-store.js';
 
 const MAX_DEPTH = 6;
 
@@ -16,20 +16,21 @@ export const commonName = (cert: forge.pki.Certificate): string =>
  * keyCertSign and path length, and each CA valid at `now`. Throws CardCertificateUntrustedError.
  * The leaf's own dates are checked by the caller (they get their own error codes).
  */
-export function buildChain(leaf: forge.pki.Certificate, store: TrustStore, now: Date): TrustedCa[] {
+export function buildChain(leaf: ParsedCertificate, store: TrustStore, now: Date): TrustedCa[] {
   const path: TrustedCa[] = [];
   let current = leaf;
   for (let depth = 0; depth < MAX_DEPTH; depth += 1) {
     const issuer = pickIssuer(current, store, now, path.length);
     path.push(issuer);
     if (issuer.selfSigned) return path;
-    current = issuer.cert;
+    current = issuer;
   }
-  throw new CardCertificateUntrustedError(`no anchor within ${MAX_DEPTH} links above "${commonName(leaf)}"`);
+  throw new CardCertificateUntrustedError(`no anchor within ${MAX_DEPTH} links above "${commonName(leaf.cert)}"`);
 }
 
-function pickIssuer(cert: forge.pki.Certificate, store: TrustStore, now: Date, casBelow: number): TrustedCa {
-  const issuers = store.issuersOf(cert);
+function pickIssuer(child: ParsedCertificate, store: TrustStore, now: Date, casBelow: number): TrustedCa {
+  const issuers = store.issuersOf(child);
+  const { cert } = child;
   if (issuers.length === 0) {
     throw new CardCertificateUntrustedError(`no trusted CA signed "${commonName(cert)}" (issuer "${String(cert.issuer.getField({ type: '2.5.4.3' })?.value ?? '?')}")`);
   }

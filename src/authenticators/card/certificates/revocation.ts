@@ -1,5 +1,3 @@
-import { X509Certificate } from 'node:crypto';
-
 import type forge from 'node-forge';
 
 import type { Logger } from '../../../log/logger.js';
@@ -53,12 +51,10 @@ const verified = new WeakMap<Crl, Set<string>>();
 
 /** The newest CRL really signed by `issuer`. */
 function currentCrl(candidates: Crl[], issuer: TrustedCa): Crl | undefined {
-  let key: X509Certificate['publicKey'] | undefined;
   const good = candidates.filter((crl) => {
     const seen = verified.get(crl) ?? new Set<string>();
     if (seen.has(issuer.fingerprint)) return true;
-    key ??= new X509Certificate(issuer.der).publicKey;
-    if (!crlSignedBy(crl, key)) return false;
+    if (!crlSignedBy(crl, issuer.x509.publicKey)) return false;
     seen.add(issuer.fingerprint);
     verified.set(crl, seen);
     return true;

@@ -1,6 +1,4 @@
-import { X509Certificate, type KeyObject } from 'node:crypto';
-
-import type forge from 'node-forge';
+import type { KeyObject } from 'node:crypto';
 
 import type { Logger } from '../../../log/logger.js';
 import {
@@ -14,7 +12,7 @@ import type { CrlCache } from './crl-cache.js';
 import { normalizeSerial } from './crl.js';
 import { checkRevocation, type StalePolicy } from './revocation.js';
 import { cardSubject, type CardSubject } from './subject.js';
-import { parseCertificate, sha256Fingerprint, type TrustStore } from './trust-store.js';
+import { parseBoth, sha256Fingerprint, type ParsedCertificate, type TrustStore } from './trust-store.js';
 
 /** A card certificate that passed every check. */
 export interface ValidatedCertificate {
@@ -45,15 +43,14 @@ export class CardCertificateValidator {
   }) {}
 
   validate(der: Buffer, now = new Date()): ValidatedCertificate {
-    let cert: forge.pki.Certificate;
-    let publicKey: KeyObject;
+    let leaf: ParsedCertificate;
     try {
-      cert = parseCertificate(der);
-      publicKey = new X509Certificate(der).publicKey;
+      leaf = parseBoth(der);
     } catch (err) {
       throw new CardCertificateMalformedError((err as Error).message);
     }
-    const chain = buildChain(cert, this.options.trustStore, now);
+    const { cert } = leaf;
+    const chain = buildChain(leaf, this.options.trustStore, now);
     if (now < cert.validity.notBefore) throw new CardCertificateNotYetValidError(cert.validity.notBefore);
     if (now > cert.validity.notAfter) throw new CardCertificateExpiredError(cert.validity.notAfter);
     const bc = cert.getExtension('basicConstraints') as { cA?: boolean } | undefined;
@@ -66,7 +63,7 @@ export class CardCertificateValidator {
       fingerprint: sha256Fingerprint(der),
       notAfter: cert.validity.notAfter,
       chain: chain.map((ca) => commonName(ca.cert)),
-      publicKey,
+      publicKey: leaf.x509.publicKey,
     };
   }
 }

@@ -27,7 +27,7 @@ describe('real IGC-Santé CA certificates with the project validator', () => {
 
   test.each(['FORT', 'STANDARD', 'ELEMENTAIRE'])('%s PERSONNES chains to its own root by signature', (tier) => {
     const inter = store.cas.find((ca) => commonName(ca.cert) === `AC IGC-SANTE ${tier} PERSONNES`)!;
-    const chain = buildChain(inter.cert, store, NOW);
+    const chain = buildChain(inter, store, NOW);
     expect(chain.map((ca) => commonName(ca.cert))).toEqual([`AC RACINE IGC-SANTE ${tier}`]);
     expect(chain[0]!.selfSigned).toBe(true);
   });
@@ -36,13 +36,13 @@ describe('real IGC-Santé CA certificates with the project validator', () => {
     const fortRootOnly = TrustStore.fromPaths([path.join(IGC, 'ACR_FORT_20130625.cer')]);
     const storeWithoutFortRoot = TrustStore.fromPaths([path.join(IGC, 'ACR_STANDARD_20130625.cer'), path.join(IGC, 'AC_FORT_PERSONNES_20130625.cer')]);
     const inter = TrustStore.fromPaths([IGC]).cas.find((ca) => commonName(ca.cert) === 'AC IGC-SANTE FORT PERSONNES')!;
-    expect(() => buildChain(inter.cert, storeWithoutFortRoot, NOW)).toThrow(expect.objectContaining({ code: 'CARD_CERT_UNTRUSTED' }) as never);
-    expect(buildChain(inter.cert, fortRootOnly, NOW)).toHaveLength(1);
+    expect(() => buildChain(inter, storeWithoutFortRoot, NOW)).toThrow(expect.objectContaining({ code: 'CARD_CERT_UNTRUSTED' }) as never);
+    expect(buildChain(inter, fortRootOnly, NOW)).toHaveLength(1);
   });
 
   test('the CA certificates expire in 2033: past that date the chain is refused', () => {
     const inter = store.cas.find((ca) => commonName(ca.cert) === 'AC IGC-SANTE FORT PERSONNES')!;
-    expect(() => buildChain(inter.cert, store, new Date('2034-01-01T00:00:00Z'))).toThrow(expect.objectContaining({
+    expect(() => buildChain(inter, store, new Date('2034-01-01T00:00:00Z'))).toThrow(expect.objectContaining({
       code: 'CARD_CERT_UNTRUSTED', detail: expect.stringMatching(/CA "AC RACINE IGC-SANTE FORT" expired 2033-06-25/),
     }) as never);
   });
