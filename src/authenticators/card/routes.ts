@@ -39,6 +39,7 @@ export function mountInteractionRoutes(router: Router, host: AuthenticatorHost, 
 
   router.post('/verify', parseBody, async (ctx) => {
     await handle(ctx, host, async () => {
+      await host.describeInteraction(ctx);
       checkCsrf(ctx, host);
       const login = await service.verifySignedChallenge(uid(ctx), (ctx.request.body ?? {}) as Partial<SignedChallenge>);
       await finish(ctx, host, login, 'agent');
@@ -47,6 +48,7 @@ export function mountInteractionRoutes(router: Router, host: AuthenticatorHost, 
 
   router.post('/mtls', parseBody, async (ctx) => {
     await handle(ctx, host, async () => {
+      await host.describeInteraction(ctx);
       checkCsrf(ctx, host);
       const der = clientCertificateFromProxy({ remoteAddress: ctx.req.socket.remoteAddress, header: (n) => ctx.get(n) || undefined }, host.settings);
       const login = await service.verifyPresentedCertificate(der);
@@ -86,7 +88,7 @@ async function handle(ctx: Koa.Context, host: AuthenticatorHost, fn: () => Promi
     await fn();
   } catch (err) {
     if (!(err instanceof CardError)) throw err;
-    host.logger.warn({ event: 'card.login_refused', code: err.code, detail: err.detail, uid: uid(ctx) }, 'card login refused');
+    host.logger.warn({ event: 'card.login_refused', error: err.code, detail: err.detail, uid: uid(ctx) }, 'card login refused');
     ctx.status = err.status;
     ctx.set('Cache-Control', 'no-store');
     if (ctx.request.is('urlencoded') && ctx.accepts('json', 'html') === 'html') {

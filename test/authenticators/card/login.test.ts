@@ -1,4 +1,5 @@
 import http from 'node:http';
+import { Writable } from 'node:stream';
 
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 
@@ -83,6 +84,8 @@ describe('card login through the agent on SoftHSM2', () => {
     expect(res.body.error).toBe(code);
     expect(res.body.message).toMatch(message);
     expect(host.results.some((r) => r.uid === i.uid)).toBe(false);
+    const logged = host.logLines.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.uid === i.uid);
+    expect(logged).toMatchObject({ event: 'card.login_refused', error: code });
   });
 
   test('refused: signature made by another card\'s key', async () => {
@@ -258,6 +261,29 @@ describe('card agent errors on SoftHSM2', () => {
       }).on('error', reject);
     });
     expect(rebound).toBe(403);
+  });
+
+  test('the agent never logs a PIN, right or wrong', async () => {
+    const lines: string[] = [];
+    const sink = new Writable({ write(chunk, _enc, done) { lines.push(String(chunk)); done(); } });
+    const logged = await startCardAgent({
+      reader: () => new CardReader(loadPkcs11Module(SOFTHSM_MODULE)),
+      allowedOrigin: agent.origin, port: 0, logger: createLogger('debug', sink),
+    });
+    try {
+      const client = new AgentClient(logged.url, agent.origin);
+      const slot = await client.slotOf(cards.label('ghost'));
+      const challenge = Buffer.alloc(32, 3).toString('base64');
+      expect((await client.sign({ challenge, pin: '97531', slot })).body.error).toBe('CARD_PIN_INCORRECT');
+      expect((await client.sign({ challenge, pin: PIN, slot })).status).toBe(200);
+    } finally {
+      await logged.close();
+    }
+    const log = lines.join('');
+    expect(log).toContain('CARD_PIN_INCORRECT');
+    expect(log).toContain('card_agent.signed');
+    expect(log).not.toContain('97531');
+    expect(log).not.toMatch(/"pin"\s*:\s*"1234"/);
   });
 
   test('the agent lists the cards with their PIN state and never echoes a PIN', async () => {

@@ -80,11 +80,20 @@ describe('CPS card login through the provider (openid-client relying party)', ()
     });
   });
 
-  test('a refused card is explained in French (JSON for the page) and the interaction stays usable', async () => {
+  test('a refused card is explained in French (JSON for the page); no login happens', async () => {
     const browser = new BrowserSession();
     const { verify, body } = await cardLogin(browser, cards.certificateDer('old'));
     expect(verify.status).toBe(403);
     expect(body.error).toBe('CARD_CERT_EXPIRED');
     expect(body.message).toMatch(/^Votre carte a expiré le/);
+    expect(body.redirect).toBeUndefined();
+  });
+
+  test('card routes of an unknown interaction are refused by the host (no cookie, no challenge)', async () => {
+    const res = await fetch(`${env.idp.url}${env.idp.settings.issuerPath}/interaction/unknown-uid/card/challenge`, {
+      method: 'POST', headers: { Accept: 'application/json' },
+    });
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { error: string }).error).toBe('INTERACTION_EXPIRED');
   });
 });

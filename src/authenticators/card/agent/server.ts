@@ -109,7 +109,7 @@ async function handle(
     }
   } catch (err) {
     const e = err instanceof AgentError ? err : new CardFailureError((err as Error).message);
-    options.logger.warn({ event: 'card_agent.refused', code: e.code, detail: e.detail }, 'card operation failed');
+    options.logger.warn({ event: 'card_agent.refused', error: e.code, detail: e.detail }, 'card operation failed');
     send(res, e.status, e.toJSON());
   }
 }

@@ -1,5 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
+import { Writable } from 'node:stream';
 
 import Router from '@koa/router';
 import Koa from 'koa';
@@ -20,7 +21,11 @@ const CSRF_KEY = 'card-test-host-key';
  * finishLogin records the result. The provider-backed end-to-end tests use the real host.
  */
 export class TestHost implements AuthenticatorHost {
-  readonly logger = createLogger('silent');
+  /** Everything the plug-in logged, one JSON line each. */
+  readonly logLines: string[] = [];
+  readonly logger = createLogger('info', new Writable({
+    write: (chunk, _enc, done) => { this.logLines.push(String(chunk)); done(); },
+  }));
   readonly results: { uid: string; result: LoginResult }[] = [];
   private readonly open = new Set<string>();
 
