@@ -79,6 +79,26 @@ describe('login page in Chromium with the card agent', () => {
     await page.context().close();
   });
 
+  test('a card the server refuses (expired) is explained on the page in French', async () => {
+    const expired = await startCardIdp(cards, 'CPS3 TEST OLD');
+    try {
+      await saveProfessional(expired.idp.database.db, medecin(CARDS.old.nationalId));
+      const expiredRp = await registerRp(expired.idp);
+      const context = await browser.newContext();
+      const page = await context.newPage();
+      await page.goto((await authorizationRequest(expiredRp)).url.toString());
+      await page.click('[data-card-action="start"]');
+      await page.fill('#card-pin', PIN);
+      await page.click('[data-card-form="pin"] button[type="submit"]');
+      const error = await page.waitForSelector('[data-card-error="CARD_CERT_EXPIRED"]');
+      expect(await error.textContent()).toMatch(/^Votre carte a expiré le .* Utilisez votre nouvelle carte/);
+      expect(page.url()).toContain('/interaction/');
+      await context.close();
+    } finally {
+      await expired.close();
+    }
+  });
+
   test('agent not running: the page says what to start, and offers nothing misleading', async () => {
     const { page } = await openLoginPage();
     await env.agent.close();

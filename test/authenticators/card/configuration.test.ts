@@ -120,3 +120,17 @@ describe('CLI entry points', () => {
     expect(script).not.toMatch(/\beval\(|new Function|innerHTML/);
   });
 });
+
+describe('openpsc card check-certificate (in-process CLI)', () => {
+  test('prints OK with the national id', async () => {
+    const { runCli } = await import('../../helpers/cli.js');
+    Object.assign(process.env, { CARD_TRUST_ANCHORS: cards.trustDir, CARD_CRLS: cards.crlPem, LOG_LEVEL: 'silent' });
+    try {
+      expect(await runCli(['card', 'check-certificate', path.join(cards.dir, 'cards', 'kit.pem')])).toBe('OK: national id 899700218896');
+    } finally {
+      delete process.env.CARD_TRUST_ANCHORS;
+      delete process.env.CARD_CRLS;
+      delete process.env.LOG_LEVEL;
+    }
+  });
+});
