@@ -6,15 +6,17 @@
  *   npm run bench:card            # N=200 by default; BENCH_N=1000 npm run bench:card
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { verify } from 'node:crypto';
+import { randomBytes, verify } from 'node:crypto';
 
 import { CardReader } from '../src/authenticators/card/agent/card-reader.js';
 import { finalizePkcs11Modules, loadPkcs11Module } from '../src/authenticators/card/agent/pkcs11-module.js';
 import { CrlCache } from '../src/authenticators/card/certificates/crl-cache.js';
+import { parseCrl } from '../src/authenticators/card/certificates/crl.js';
+import { derObjects } from '../src/authenticators/card/certificates/pem.js';
 import { TrustStore } from '../src/authenticators/card/certificates/trust-store.js';
 import { CardCertificateValidator } from '../src/authenticators/card/certificates/validator.js';
 import { ChallengeStore } from '../src/authenticators/card/store.js';
@@ -61,6 +63,14 @@ try {
     await store.consume(c.id, `bench-${i}`, new Date());
   });
   await database.close();
+
+  // A national-size CRL: 100 000 revoked serials signed by the test CA.
+  const ca = path.join(dir, 'pki', 'test');
+  writeFileSync(path.join(ca, 'index.txt'), Array.from({ length: 100_000 }, (_, i) =>
+    `R\t300101000000Z\t250101000000Z,keyCompromise\t${randomBytes(8).toString('hex').toUpperCase()}\tunknown\t/CN=x${i}\n`).join(''));
+  execFileSync('openssl', ['ca', '-config', path.join(ca, 'ca.cnf'), '-gencrl', '-out', path.join(ca, 'big.crl.pem')], { stdio: 'ignore' });
+  const bigCrl = derObjects(readFileSync(path.join(ca, 'big.crl.pem')), 'X509 CRL')[0]!;
+  await time('server: parse a CRL of 100 000 entries', 5, () => parseCrl(bigCrl));
 } finally {
   finalizePkcs11Modules();
   rmSync(dir, { recursive: true, force: true });

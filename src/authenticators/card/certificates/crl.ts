@@ -26,8 +26,17 @@ const HASH_OF_SIGNATURE: Record<string, string> = {
 /** Serial numbers compared as integers: lower-case hex, no leading zeros. */
 export const normalizeSerial = (hex: string): string => hex.toLowerCase().replace(/^0+(?=.)/, '');
 
-/** Start offset and total length of the DER element at `offset`. */
-function tlvSpan(der: Buffer, offset: number): { start: number; end: number; contentStart: number } {
+interface Tlv {
+  tag: number;
+  start: number;
+  contentStart: number;
+  end: number;
+}
+
+/** The DER element at `offset` (tag, where its content starts, where it ends). */
+function tlv(der: Buffer, offset: number, limit = der.length): Tlv {
+  if (offset + 2 > limit) throw new Error('truncated DER');
+  const tag = der[offset]!;
   let i = offset + 1;
   const first = der[i++]!;
   let len = first;
@@ -37,57 +46,67 @@ function tlvSpan(der: Buffer, offset: number): { start: number; end: number; con
     len = 0;
     for (let k = 0; k < n; k += 1) len = len * 256 + der[i++]!;
   }
-  if (i + len > der.length) throw new Error('truncated DER');
-  return { start: offset, end: i + len, contentStart: i };
+  if (i + len > limit) throw new Error('truncated DER');
+  return { tag, start: offset, contentStart: i, end: i + len };
 }
 
-const time = (node: forge.asn1.Asn1): Date =>
-  node.type === forge.asn1.Type.UTCTIME
-    ? forge.asn1.utcTimeToDate(node.value as string)
-    : forge.asn1.generalizedTimeToDate(node.value as string);
+/** The elements inside a constructed element. */
+function children(der: Buffer, parent: Tlv): Tlv[] {
+  const out: Tlv[] = [];
+  for (let at = parent.contentStart; at < parent.end; at = out[out.length - 1]!.end) out.push(tlv(der, at, parent.end));
+  return out;
+}
 
-const isTime = (node: forge.asn1.Asn1 | undefined): boolean =>
-  node?.type === forge.asn1.Type.UTCTIME || node?.type === forge.asn1.Type.GENERALIZEDTIME;
+const TAG = { INTEGER: 0x02, BIT_STRING: 0x03, SEQUENCE: 0x30, UTC_TIME: 0x17, GENERALIZED_TIME: 0x18 } as const;
+const isTime = (t: Tlv | undefined): boolean => t?.tag === TAG.UTC_TIME || t?.tag === TAG.GENERALIZED_TIME;
+
+/** forge for the few small elements (times, OID, name); the entry list is walked by hand. */
+const small = (der: Buffer, t: Tlv): forge.asn1.Asn1 =>
+  forge.asn1.fromDer(forge.util.createBuffer(der.subarray(t.start, t.end).toString('binary')));
+
+function time(der: Buffer, t: Tlv): Date {
+  const value = small(der, t).value as string;
+  return t.tag === TAG.UTC_TIME ? forge.asn1.utcTimeToDate(value) : forge.asn1.generalizedTimeToDate(value);
+}
 
 // Present at runtime in node-forge, missing from its typings.
 const rdnAttributes = (forge.pki as unknown as {
   RDNAttributesAsArray(name: forge.asn1.Asn1): { type: string; shortName?: string; value: string }[];
 }).RDNAttributesAsArray;
 
-/** Parses a DER CRL; throws on malformed input. */
+/**
+ * Parses a DER CRL; throws on malformed input. The revoked list is walked directly on the bytes:
+ * a national CRL has tens of thousands of entries, and a full ASN.1 tree of it (node-forge) costs
+ * seconds of event-loop time and hundreds of MB.
+ */
 export function parseCrl(der: Buffer): Crl {
-  const outer = tlvSpan(der, 0);
-  const tbsSpan = tlvSpan(der, outer.contentStart);
-  const tbs = der.subarray(tbsSpan.start, tbsSpan.end);
-  // decodeBitStrings off: a signature's bytes could by chance parse as ASN.1. (The typings lag.)
-  const fromDer = forge.asn1.fromDer as unknown as (b: forge.util.ByteStringBuffer, o: { decodeBitStrings: boolean }) => forge.asn1.Asn1;
-  const root = fromDer(forge.util.createBuffer(der.toString('binary')), { decodeBitStrings: false });
-  const [tbsNode, , sigNode] = root.value as forge.asn1.Asn1[];
-  const fields = [...(tbsNode!.value as forge.asn1.Asn1[])];
-  if (fields[0]?.type === forge.asn1.Type.INTEGER) fields.shift();
-  const [algNode, issuerNode, thisNode, ...rest] = fields;
-  const signatureAlgorithm = forge.asn1.derToOid(((algNode!.value as forge.asn1.Asn1[])[0]!.value as string));
-  const nextUpdate = isTime(rest[0]) ? time(rest.shift()!) : undefined;
+  const outer = tlv(der, 0);
+  const [tbsTlv, algTlv, sigTlv] = children(der, outer);
+  if (!tbsTlv || !algTlv || sigTlv?.tag !== TAG.BIT_STRING) throw new Error('not a CRL');
+  const fields = children(der, tbsTlv);
+  if (fields[0]?.tag === TAG.INTEGER) fields.shift();
+  const [, issuerTlv, thisTlv, ...rest] = fields;
+  if (issuerTlv?.tag !== TAG.SEQUENCE || !isTime(thisTlv)) throw new Error('not a CRL');
+  const nextUpdate = isTime(rest[0]) ? time(der, rest.shift()!) : undefined;
   const revoked = new Set<string>();
-  const list = rest[0];
-  if (list && list.tagClass === forge.asn1.Class.UNIVERSAL && list.type === forge.asn1.Type.SEQUENCE) {
-    for (const entry of list.value as forge.asn1.Asn1[]) {
-      const serial = (entry.value as forge.asn1.Asn1[])[0]!.value as string;
-      revoked.add(normalizeSerial(forge.util.bytesToHex(serial)));
+  if (rest[0]?.tag === TAG.SEQUENCE) {
+    for (const entry of children(der, rest[0])) {
+      const serial = tlv(der, entry.contentStart, entry.end);
+      if (serial.tag !== TAG.INTEGER) throw new Error('malformed CRL entry');
+      revoked.add(normalizeSerial(der.subarray(serial.contentStart, serial.end).toString('hex')));
     }
   }
-  const issuerDer = forge.asn1.toDer(issuerNode!).getBytes();
-  const sigBits = (sigNode!.value as string);
+  const algorithm = small(der, algTlv).value as forge.asn1.Asn1[];
   return {
-    issuerHash: createHash('sha1').update(Buffer.from(issuerDer, 'binary')).digest('hex'),
-    issuerName: rdnAttributes(issuerNode!).map((a) => `${a.shortName ?? a.type}=${a.value}`).join(', '),
-    thisUpdate: time(thisNode!),
+    issuerHash: createHash('sha1').update(der.subarray(issuerTlv.start, issuerTlv.end)).digest('hex'),
+    issuerName: rdnAttributes(small(der, issuerTlv)).map((a) => `${a.shortName ?? a.type}=${a.value}`).join(', '),
+    thisUpdate: time(der, thisTlv!),
     nextUpdate,
     revoked,
-    tbs,
-    signatureAlgorithm,
+    tbs: der.subarray(tbsTlv.start, tbsTlv.end),
+    signatureAlgorithm: forge.asn1.derToOid(algorithm[0]!.value as string),
     // BIT STRING content: first byte is the count of unused bits (0 for signatures).
-    signature: Buffer.from(sigBits, 'binary').subarray(1),
+    signature: der.subarray(sigTlv.contentStart + 1, sigTlv.end),
   };
 }
 
