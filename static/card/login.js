@@ -73,7 +73,8 @@
       if (!res.cards || res.cards.length === 0) {
         throw new AgentFailure({ error: 'CARD_ABSENT', message: 'Aucune carte CPS détectée. Insérez votre carte dans le lecteur, attendez quelques secondes, puis réessayez.' });
       }
-      card = res.cards[0];
+      // Real CPS3/CPS4 token labels contain "CPS"; prefer those over other tokens of the workstation.
+      card = res.cards.filter(function (c) { return /CPS/.test(c.label); })[0] || res.cards[0];
       if (card.pin.locked) {
         throw new AgentFailure({ error: 'CARD_PIN_LOCKED', message: "Votre carte est bloquée après trop de codes porteur erronés. Débloquez-la avec votre code de déblocage (outil CPS-Gestion) ou contactez le support de l'Agence du Numérique en Santé." });
       }

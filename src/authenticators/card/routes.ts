@@ -10,7 +10,7 @@ import type { AuthenticatorHost } from '../plugin.js';
 import { clientCertificateFromProxy } from './certificates/client-header.js';
 import { CardCsrfError, CardError } from './errors.js';
 import type { CardLogin, CardLoginService, SignedChallenge } from './service.js';
-import { renderCardErrorPage, SCRIPT_PATH } from './views.js';
+import { renderCardErrorPage, SCRIPT_ROUTE } from './views.js';
 
 const parseBody = bodyParser({ enableTypes: ['json', 'form'], jsonLimit: '64kb', formLimit: '64kb' });
 
@@ -59,7 +59,7 @@ export function mountInteractionRoutes(router: Router, host: AuthenticatorHost, 
 
 /** Public routes, relative to `/card`: the login page's script. */
 export function mountPublicRoutes(router: Router): void {
-  router.get(SCRIPT_PATH.replace(/^\/card/, ''), (ctx) => {
+  router.get(SCRIPT_ROUTE, (ctx) => {
     script ??= readFileSync(scriptFile, 'utf8');
     ctx.type = 'application/javascript; charset=utf-8';
     ctx.set('Cache-Control', 'public, max-age=300');

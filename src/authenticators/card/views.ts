@@ -4,8 +4,10 @@ import type { InteractionView, LoginSection } from '../plugin.js';
 import type { CardError } from './errors.js';
 import type { CardSettings } from './settings.js';
 
-/** Where the plug-in's browser script is served (public route of the plug-in, see routes.ts). */
-export const SCRIPT_PATH = '/card/login.js';
+/** The browser script's route among the plug-in's public routes (mounted at `/card`)… */
+export const SCRIPT_ROUTE = '/login.js';
+/** …and its URL for the login page. */
+export const SCRIPT_PATH = `/card${SCRIPT_ROUTE}`;
 
 /**
  * The "Se connecter avec ma carte CPS" section. No inline script or style (strict CSP): the script
