@@ -1,5 +1,7 @@
+import { execFileSync } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -99,6 +101,29 @@ describe('certificate validation', () => {
     const v = await validatorWith([]);
     const inter = derObjects(readFileSync(path.join(cards.trustDir, 'inter.pem')), 'CERTIFICATE')[0]!;
     expect(() => v.validate(inter)).toThrow(expect.objectContaining({ code: 'CARD_CERT_KEY_USAGE' }) as never);
+  });
+});
+
+describe('revocation of a CA of the chain (root CRL, like IGC-Santé ACR-*.crl)', () => {
+  test('a root CRL revoking the PERSONNES intermediate refuses every card below it', async () => {
+    const work = mkdtempSync(path.join(os.tmpdir(), 'openpsc-root-crl-'));
+    try {
+      const inter = new X509Certificate(readFileSync(path.join(cards.trustDir, 'inter.pem')));
+      writeFileSync(path.join(work, 'index.txt'), `R\t330101000000Z\t250101000000Z,cACompromise\t${inter.serialNumber}\tunknown\t/CN=inter\n`);
+      writeFileSync(path.join(work, 'crlnumber'), '01\n');
+      writeFileSync(path.join(work, 'ca.cnf'), [
+        '[ca]', 'default_ca = root', '[root]', `database = ${work}/index.txt`, `crlnumber = ${work}/crlnumber`,
+        `certificate = ${cards.dir}/pki/test/root.pem`, `private_key = ${cards.dir}/pki/test/root.key`,
+        'default_md = sha256', 'default_crl_days = 30', '',
+      ].join('\n'));
+      execFileSync('openssl', ['ca', '-config', path.join(work, 'ca.cnf'), '-gencrl', '-out', path.join(work, 'root.crl.pem')], { stdio: 'ignore' });
+      const v = await validatorWith([cards.crlPem, path.join(work, 'root.crl.pem')]);
+      expect(() => v.validate(cards.certificateDer('kit'))).toThrow(expect.objectContaining({ code: 'CARD_CERT_REVOKED' }) as never);
+      // Without the root's CRL the intermediate is not checked (only the leaf's CRL is required).
+      expect((await validatorWith([cards.crlPem])).validate(cards.certificateDer('kit')).subject.nationalId).toBe('899700218896');
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
   });
 });
 
