@@ -14,6 +14,7 @@
 #   revoked  valid, but listed in pki/inter.crl.pem
 #   rogue    signed by another CA pair carrying exactly the same names (trust is by key, not name)
 #   nokeyusage  keyUsage keyEncipherment only (no digitalSignature)
+# A national id with a `/` (structure card, e.g. 500000001815646/CPAT00045) is accepted.
 # The first card also gets a signature certificate (`Certificat de Signature CPS`, CKA_ID 0210),
 # so that readers must pick the authentication one by label.
 #
@@ -150,8 +151,9 @@ for spec in $CARDS; do
     *) echo "unknown card variant '$variant' in '$spec'" >&2; exit 2 ;;
   esac
   openssl genpkey -algorithm RSA -pkeyopt "rsa_keygen_bits:$CARD_BITS" -out "$name.aut.key" 2>/dev/null
+  cn="${idnat//\//\\/}"   # a structure card CN (`<structure>/<n°>`) needs its `/` escaped in -subj
   openssl req -new -key "$name.aut.key" -utf8 -multivalue-rdn \
-    -subj "/C=FR/title=Médecin/CN=$idnat+SN=TEST-$(echo "$name" | tr '[:lower:]' '[:upper:]')+GN=KIT" -out "$name.aut.csr"
+    -subj "/C=FR/title=Médecin/CN=$cn+SN=TEST-$(echo "$name" | tr '[:lower:]' '[:upper:]')+GN=KIT" -out "$name.aut.csr"
   issue "$ca" "$name.aut.csr" "$ext" "$OUT/cards/$name.pem" "${dates[@]}"
   load "$label" 0220 CPS_PRIV_AUT "Certificat d'Authentification CPS" "$name.aut.key" "$OUT/cards/$name.pem"
   if [ "$variant" = revoked ]; then
@@ -160,7 +162,7 @@ for spec in $CARDS; do
   if [ "$first" = 1 ]; then
     openssl genpkey -algorithm RSA -pkeyopt "rsa_keygen_bits:$CARD_BITS" -out "$name.sig.key" 2>/dev/null
     openssl req -new -key "$name.sig.key" -utf8 -multivalue-rdn \
-      -subj "/C=FR/title=Médecin/CN=$idnat+SN=TEST-SIG+GN=KIT" -out "$name.sig.csr"
+      -subj "/C=FR/title=Médecin/CN=$cn+SN=TEST-SIG+GN=KIT" -out "$name.sig.csr"
     issue "$ca" "$name.sig.csr" sig "$OUT/cards/$name.sig.pem" -days 1095
     load "$label" 0210 CPS_PRIV_SIG "Certificat de Signature CPS" "$name.sig.key" "$OUT/cards/$name.sig.pem"
     first=0

@@ -27,7 +27,7 @@ let server: ServerClient;
 beforeAll(async () => {
   cards = ensureTestCards();
   t = await createTestDatabase();
-  for (const name of ['kit', 'idle', 'old', 'soon', 'lost', 'evil', 'nku'] as const) {
+  for (const name of ['kit', 'idle', 'old', 'soon', 'lost', 'evil', 'nku', 'cpa'] as const) {
     await saveProfessional(t.database.db, medecin(CARDS[name].nationalId));
   }
   await endActivities(t.database.db, CARDS.idle.nationalId);
@@ -60,6 +60,13 @@ describe('card login through the agent on SoftHSM2', () => {
     expect(host.results.find((r) => r.uid === i.uid)?.result).toEqual({
       nationalId: '899700218896', authMode: 'CARD', amr: ['sc', 'pin'],
     });
+  });
+
+  test('a structure card (CN `<structure id>/<n°>`) logs in with that national id', async () => {
+    const i = server.interaction();
+    const res = await server.verify(i, await signWithCard(server, agent, cards, i, 'cpa'));
+    expect(res.status).toBe(200);
+    expect(host.results.find((r) => r.uid === i.uid)?.result.nationalId).toBe('500000001815646/CPAT00045');
   });
 
   test('the agent reads the authentication certificate, not the signature one (same token)', async () => {
@@ -261,6 +268,27 @@ describe('card agent errors on SoftHSM2', () => {
       }).on('error', reject);
     });
     expect(rebound).toBe(403);
+  });
+
+  test('concurrent signatures on one token are serialised and all succeed', async () => {
+    const slot = await agent.slotOf(cards.label('kit'));
+    const results = await Promise.all(Array.from({ length: 6 }, (_, k) =>
+      agent.sign({ challenge: Buffer.alloc(32, k).toString('base64'), pin: PIN, slot })));
+    expect(results.map((r) => r.status)).toEqual(Array(6).fill(200));
+    expect(new Set(results.map((r) => r.body.signature)).size).toBe(6);
+  });
+
+  test('malformed agent requests: oversized body, not JSON, unknown path', async () => {
+    const post = (body: string, type = 'application/json') => fetch(`${agent.url}/v1/sign`, {
+      method: 'POST', headers: { Origin: agent.origin, 'Content-Type': type }, body,
+    });
+    const big = await post(JSON.stringify({ challenge: 'x'.repeat(10_000) }));
+    expect(big.status).toBe(400);
+    expect(((await big.json()) as { error: string }).error).toBe('CARD_AGENT_BAD_REQUEST');
+    expect((await post('pin=1234', 'application/x-www-form-urlencoded')).status).toBe(400);
+    expect((await post('{not json')).status).toBe(400);
+    const unknown = await fetch(`${agent.url}/v1/keys`, { headers: { Origin: agent.origin } });
+    expect(unknown.status).toBe(404);
   });
 
   test('the agent never logs a PIN, right or wrong', async () => {

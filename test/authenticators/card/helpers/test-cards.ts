@@ -15,6 +15,8 @@ export const CARDS = {
   lost: { variant: 'revoked', nationalId: '899700000103' },
   evil: { variant: 'rogue', nationalId: '899700000104' },
   nku: { variant: 'nokeyusage', nationalId: '899700000105' },
+  /** A structure card (CPE/CPA): CN `<structure id>/<n°>` (the PSC CIBA test login_hint). */
+  cpa: { variant: 'valid', nationalId: '500000001815646/CPAT00045' },
 } as const;
 export type CardName = keyof typeof CARDS;
 
