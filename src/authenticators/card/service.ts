@@ -30,6 +30,7 @@ const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
 const MAX_CERTIFICATE_BYTES = 16 * 1024;
 const MAX_SIGNATURE_BYTES = 1024;
 
+/** Strict base64 of at most `maxBytes` bytes, else CardBadRequestError naming `field`. */
 export function decodeBase64(value: unknown, field: string, maxBytes: number): Buffer {
   if (typeof value !== 'string' || value.length === 0 || value.length > maxBytes * 2 || !BASE64.test(value)) {
     throw new CardBadRequestError(`${field} must be base64`);

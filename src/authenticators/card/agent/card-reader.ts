@@ -36,6 +36,7 @@ export interface CardSignature {
 
 const trim = (s: string): string => s.replace(/[\s\0]+$/, '');
 
+/** Remaining PIN tries as CK_TOKEN_INFO flags tell them (FINAL_TRY wins over COUNT_LOW). */
 export function pinTries(flags: number): PinTries {
   if (flags & pkcs11js.CKF_USER_PIN_FINAL_TRY) return 'final';
   if (flags & pkcs11js.CKF_USER_PIN_COUNT_LOW) return 'low';

@@ -8,6 +8,7 @@ const MAX_DEPTH = 6;
 interface BasicConstraints { cA?: boolean; pathLenConstraint?: number }
 interface KeyUsage { keyCertSign?: boolean }
 
+/** The subject CN, for logs and messages (`?` when absent). */
 export const commonName = (cert: forge.pki.Certificate): string =>
   String(cert.subject.getField({ type: '2.5.4.3' })?.value ?? '?');
 

@@ -48,6 +48,7 @@ export function cardSubject(cert: forge.pki.Certificate): CardSubject {
   };
 }
 
+/** Whether `value` is an IDNPS (`^[0-9]{9,12}$`) or a structure-card id (`<structure>/<n°>`). */
 export function isNationalId(value: string): boolean {
   return PERSON_ID.test(value) || STRUCTURE_ID.test(value);
 }

@@ -23,6 +23,7 @@ export interface TrustedCa extends ParsedCertificate {
   file: string;
 }
 
+/** node-forge view of a DER certificate (names, extensions); throws on malformed input. */
 export function parseCertificate(der: Buffer): forge.pki.Certificate {
   return forge.pki.certificateFromAsn1(forge.asn1.fromDer(forge.util.createBuffer(der.toString('binary'))));
 }
@@ -32,6 +33,7 @@ export function parseBoth(der: Buffer): ParsedCertificate {
   return { cert: parseCertificate(der), x509: new X509Certificate(der), der };
 }
 
+/** SHA-256 of a DER certificate, upper-case hex (as cps-card.md §6.1 prints them). */
 export const sha256Fingerprint = (der: Buffer): string => createHash('sha256').update(der).digest('hex').toUpperCase();
 
 /** Whether `issuer`'s key signed `child` (false on any unsupported algorithm). */
