@@ -127,6 +127,15 @@ describe('revocation of a CA of the chain (root CRL, like IGC-Santé ACR-*.crl)'
   });
 });
 
+/** Polls `condition` (no timing assertion: only a generous deadline). */
+async function until(condition: () => boolean, deadlineMs = 20_000): Promise<void> {
+  const end = Date.now() + deadlineMs;
+  while (!condition()) {
+    if (Date.now() > end) throw new Error('condition not met before the deadline');
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
 describe('CRL from an http distribution point, refreshed on schedule', () => {
   let server: Server;
   let served: Buffer;
@@ -142,7 +151,38 @@ describe('CRL from an http distribution point, refreshed on schedule', () => {
   });
   afterAll(async () => { await new Promise((r) => server.close(r)); });
 
+  test('the schedule picks up a new CRL: a card revoked after start is refused once the CRL is refreshed', async () => {
+    // An empty CRL first, from a copy of the TEST PERSONNES CA with an empty database.
+    const work = mkdtempSync(path.join(os.tmpdir(), 'openpsc-crl-refresh-'));
+    try {
+      writeFileSync(path.join(work, 'index.txt'), '');
+      writeFileSync(path.join(work, 'crlnumber'), '01\n');
+      writeFileSync(path.join(work, 'ca.cnf'), [
+        '[ca]', 'default_ca = inter', '[inter]', `database = ${work}/index.txt`, `crlnumber = ${work}/crlnumber`,
+        `certificate = ${cards.dir}/pki/test/inter.pem`, `private_key = ${cards.dir}/pki/test/inter.key`,
+        'default_md = sha256', 'default_crl_days = 7', '',
+      ].join('\n'));
+      execFileSync('openssl', ['ca', '-config', path.join(work, 'ca.cnf'), '-gencrl', '-out', path.join(work, 'empty.crl.pem')], { stdio: 'ignore' });
+      served = readFileSync(path.join(work, 'empty.crl.pem')); // PEM from this source, DER from the next: both accepted
+      const crls = new CrlCache({ sources: [`${url}/crl`], refreshSeconds: 0.05, logger });
+      await crls.start();
+      try {
+        const v = new CardCertificateValidator({ trustStore: store, crls, stalePolicy: 'refuse', logger });
+        expect(v.validate(cards.certificateDer('lost')).subject.nationalId).toBe('899700000103');
+        served = readFileSync(path.join(cards.dir, 'pki', 'inter.crl.der'));
+        await until(() => {
+          try { v.validate(cards.certificateDer('lost')); return false; } catch (err) { return (err as { code?: string }).code === 'CARD_CERT_REVOKED'; }
+        });
+      } finally {
+        crls.stop();
+      }
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
+  });
+
   test('downloads, applies, and keeps the last good CRL when the server fails', async () => {
+    served = readFileSync(path.join(cards.dir, 'pki', 'inter.crl.der'));
     const crls = new CrlCache({ sources: [`${url}/crl`], refreshSeconds: 3600, logger });
     await crls.start();
     try {
