@@ -97,6 +97,16 @@ describe('certificate validation', () => {
     expect(() => v.validate(cards.certificateDer(card))).toThrow(expect.objectContaining({ code }) as never);
   });
 
+  test('anchors without the PERSONNES intermediate: the card does not chain', async () => {
+    const rootOnly = new CardCertificateValidator({
+      trustStore: TrustStore.fromPaths([path.join(cards.trustDir, 'root.pem')]),
+      crls: new CrlCache({ sources: [], refreshSeconds: 3600, logger }), stalePolicy: 'refuse', logger,
+    });
+    expect(() => rootOnly.validate(cards.certificateDer('kit'))).toThrow(expect.objectContaining({
+      code: 'CARD_CERT_UNTRUSTED', detail: expect.stringMatching(/no trusted CA signed "899700218896"/),
+    }) as never);
+  });
+
   test('a CA certificate presented as a card is refused (not an end-entity)', async () => {
     const v = await validatorWith([]);
     const inter = derObjects(readFileSync(path.join(cards.trustDir, 'inter.pem')), 'CERTIFICATE')[0]!;
