@@ -29,7 +29,8 @@ export interface CardAgentCliOptions {
  *   const agent = await runCardAgent({ module: '/usr/lib/softhsm/libsofthsm2.so', port: '0', origin: 'https://psc.example' });
  */
 export async function runCardAgent(opts: CardAgentCliOptions, env = process.env, logger?: Logger): Promise<RunningAgent> {
-  const settings = loadSettings(env);
+  // The agent holds no server secret: production's KEYS_ENCRYPTION_KEY/COOKIE_KEYS checks do not apply.
+  const settings = loadSettings({ ...env, NODE_ENV: undefined });
   const log = logger ?? createLogger(settings.logLevel, process.stderr);
   const modulePath = pkcs11ModulePath(opts.module ?? settings.card.agentPkcs11Module);
   const origin = opts.origin ? new URL(opts.origin).origin : settings.card.agentOrigin;

@@ -101,7 +101,8 @@ describe('CLI entry points', () => {
   test('openpsc card-agent: flags over settings, listens on loopback, signs with SoftHSM2', async () => {
     const agent = await runCardAgent(
       { module: SOFTHSM_MODULE, port: '0', origin: 'https://psc.example.fr/' },
-      { CARD_AGENT_PKCS11_MODULE: '/nonexistent.so' }, createLogger('silent'),
+      // NODE_ENV=production on a workstation: no server secrets needed by the agent.
+      { CARD_AGENT_PKCS11_MODULE: '/nonexistent.so', NODE_ENV: 'production' }, createLogger('silent'),
     );
     try {
       expect(agent.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
