@@ -1,7 +1,7 @@
 import pkcs11js from 'pkcs11js';
 
 import {
-  AuthCertificateMissingError, AuthKeyMissingError, CardAbsentError, NoReaderError, PinIncorrectError, PinLengthError,
+  AuthCertificateMissingError, AuthKeyMissingError, CardAbsentError, CardFailureError, NoReaderError, PinIncorrectError, PinLengthError,
   PinLockedError, PinRequiredError, type PinTries,
 } from './errors.js';
 import { mapPkcs11Error } from './pkcs11-errors.js';
@@ -121,7 +121,8 @@ export class CardReader {
       ]);
       if (!certificate) throw new AuthCertificateMissingError(`no "${AUTH_CERTIFICATE_LABEL}" on token "${card.label}"`);
       const [value, id] = this.p11.C_GetAttributeValue(session, certificate, [{ type: pkcs11js.CKA_VALUE }, { type: pkcs11js.CKA_ID }]);
-      loggedIn = this.login(slot, session, card, request.pin);
+      this.login(slot, session, card, request.pin);
+      loggedIn = true;
       // Private keys are visible only after C_Login (cps-card.md §5.2).
       const key = this.findOne(session, [
         { type: pkcs11js.CKA_CLASS, value: pkcs11js.CKO_PRIVATE_KEY },
@@ -145,21 +146,38 @@ export class CardReader {
   }
 
   /** One C_Login attempt; on a wrong PIN, re-reads the flags to tell how many tries are left. */
-  private login(slot: Buffer, session: Buffer, card: CardInfo, pin: string | undefined): boolean {
+  private login(slot: Buffer, session: Buffer, card: CardInfo, pin: string | undefined): void {
     try {
-      if (card.pinPad) this.p11.C_Login(session, pkcs11js.CKU_USER);
-      else this.p11.C_Login(session, pkcs11js.CKU_USER, pin);
-      return true;
+      this.callLogin(session, card, pin);
     } catch (err) {
-      if (!(err instanceof pkcs11js.Pkcs11Error)) throw err;
-      // Cryptolib caches PINs (cache_pins = true): the card is already unlocked for us.
-      if (err.code === pkcs11js.CKR_USER_ALREADY_LOGGED_IN) return false;
-      if (err.code !== pkcs11js.CKR_PIN_INCORRECT) throw err;
-      let flags = 0;
-      try { flags = this.p11.C_GetTokenInfo(slot).flags; } catch { /* keep unknown */ }
-      if (flags & pkcs11js.CKF_USER_PIN_LOCKED) throw new PinLockedError();
-      throw new PinIncorrectError(pinTries(flags));
+      if (!(err instanceof pkcs11js.Pkcs11Error) || err.code !== pkcs11js.CKR_USER_ALREADY_LOGGED_IN) throw this.pinError(err, slot);
+      // Already logged in (a previous operation of this process could not log out, or Cryptolib's
+      // cache_pins): PKCS#11 then does not check the PIN at all. Log out and log in again, so that
+      // every signature is authorised by the PIN the professional just typed.
+      try { this.p11.C_Logout(session); } catch { /* logged in elsewhere: the next C_Login says */ }
+      try {
+        this.callLogin(session, card, pin);
+      } catch (again) {
+        if (again instanceof pkcs11js.Pkcs11Error && again.code === pkcs11js.CKR_USER_ALREADY_LOGGED_IN) {
+          throw new CardFailureError('C_Login: CKR_USER_ALREADY_LOGGED_IN after C_Logout (PIN not verifiable)');
+        }
+        throw this.pinError(again, slot);
+      }
     }
+  }
+
+  private callLogin(session: Buffer, card: CardInfo, pin: string | undefined): void {
+    if (card.pinPad) this.p11.C_Login(session, pkcs11js.CKU_USER);
+    else this.p11.C_Login(session, pkcs11js.CKU_USER, pin);
+  }
+
+  /** CKR_PIN_INCORRECT → PinIncorrectError with the tries left (or PinLockedError); others unchanged. */
+  private pinError(err: unknown, slot: Buffer): unknown {
+    if (!(err instanceof pkcs11js.Pkcs11Error) || err.code !== pkcs11js.CKR_PIN_INCORRECT) return err;
+    let flags = 0;
+    try { flags = this.p11.C_GetTokenInfo(slot).flags; } catch { /* keep unknown */ }
+    if (flags & pkcs11js.CKF_USER_PIN_LOCKED) return new PinLockedError();
+    return new PinIncorrectError(pinTries(flags));
   }
 
   private findOne(session: Buffer, template: pkcs11js.Template): Buffer | undefined {

@@ -15,6 +15,8 @@ const KEY = Buffer.from([2]);
 const err = (code: number, method: string) => new pkcs11js.Pkcs11Error(`${method} failed`, code, method);
 
 interface FakeOptions {
+  /** Return values of successive C_Login calls (0 = OK); after the list, `fail` applies. */
+  logins?: number[];
   flags?: number;
   flagsAfterLogin?: number;
   fail?: Partial<Record<string, number>>;
@@ -47,6 +49,12 @@ function fakeModule(o: FakeOptions = {}) {
     C_Login: (...args: unknown[]) => {
       // The card updates its try counter whatever the outcome.
       if (o.flagsAfterLogin !== undefined) flags = o.flagsAfterLogin | pkcs11js.CKF_TOKEN_INITIALIZED;
+      const scripted = o.logins?.shift();
+      if (scripted !== undefined) {
+        calls.push({ name: 'C_Login', args: [...args.slice(0, 2), args.length > 2 ? '<pin>' : '<no pin argument>'] });
+        if (scripted !== 0) throw err(scripted, 'C_Login');
+        return;
+      }
       hit('C_Login', ...args.slice(0, 2), args.length > 2 ? '<pin>' : '<no pin argument>');
     },
     C_Logout: () => { hit('C_Logout'); },
@@ -131,10 +139,25 @@ describe('card reader on a Cryptolib-like module (fake: what SoftHSM2 cannot sim
     expect(m.names()).not.toContain('C_OpenSession');
   });
 
-  test('CKR_USER_ALREADY_LOGGED_IN (Cryptolib cache_pins) counts as logged in', async () => {
-    const m = fakeModule({ fail: { C_Login: pkcs11js.CKR_USER_ALREADY_LOGGED_IN } });
+  test('CKR_USER_ALREADY_LOGGED_IN: log out and log in again, so the typed PIN is really checked', async () => {
+    const m = fakeModule({ logins: [pkcs11js.CKR_USER_ALREADY_LOGGED_IN, 0] });
     await expect(new CardReader(m.api).sign({ challenge, pin: '1234' })).resolves.toMatchObject({ signature: Buffer.from('SIG') });
-    expect(m.names()).not.toContain('C_Logout');
+    const names = m.names().filter((n) => n === 'C_Login' || n === 'C_Logout' || n === 'C_SignAsync');
+    expect(names).toEqual(['C_Login', 'C_Logout', 'C_Login', 'C_SignAsync', 'C_Logout']);
+  });
+
+  test('already logged in but the typed PIN is wrong → CARD_PIN_INCORRECT, nothing signed', async () => {
+    const m = fakeModule({ logins: [pkcs11js.CKR_USER_ALREADY_LOGGED_IN, pkcs11js.CKR_PIN_INCORRECT] });
+    await expect(new CardReader(m.api).sign({ challenge, pin: '0000' })).rejects.toMatchObject({ code: 'CARD_PIN_INCORRECT' });
+    expect(m.names()).not.toContain('C_SignAsync');
+  });
+
+  test('still "already logged in" after C_Logout → refused (the PIN could not be verified)', async () => {
+    const m = fakeModule({ logins: [pkcs11js.CKR_USER_ALREADY_LOGGED_IN, pkcs11js.CKR_USER_ALREADY_LOGGED_IN] });
+    await expect(new CardReader(m.api).sign({ challenge, pin: '1234' })).rejects.toMatchObject({
+      code: 'CARD_FAILURE', detail: expect.stringMatching(/PIN not verifiable/),
+    });
+    expect(m.names()).not.toContain('C_SignAsync');
   });
 
   test.each([
