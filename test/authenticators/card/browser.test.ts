@@ -99,6 +99,61 @@ describe('login page in Chromium with the card agent', () => {
     }
   });
 
+  // Reader states SoftHSM2 cannot produce (cps-card.md §8.1): the agent's answers are stubbed in the
+  // browser, everything else (page, script, server) is real.
+  async function stubAgent(page: Page, cardsBody: unknown, signBody?: { status: number; body: unknown }) {
+    const sent: Record<string, unknown>[] = [];
+    const cors = { 'Access-Control-Allow-Origin': env.idp.url, 'Content-Type': 'application/json' };
+    await page.context().route(`${env.agent.url}/v1/cards`, (route) => route.fulfill({ status: 200, headers: cors, body: JSON.stringify(cardsBody) }));
+    await page.context().route(`${env.agent.url}/v1/sign`, async (route) => {
+      if (route.request().method() === 'OPTIONS') {
+        await route.fulfill({ status: 204, headers: { ...cors, 'Access-Control-Allow-Headers': 'Content-Type', 'Access-Control-Allow-Methods': 'POST' } });
+        return;
+      }
+      sent.push(JSON.parse(route.request().postData() ?? '{}') as Record<string, unknown>);
+      await route.fulfill({ status: signBody?.status ?? 500, headers: cors, body: JSON.stringify(signBody?.body ?? {}) });
+    });
+    return sent;
+  }
+  const stubCard = (pin: Record<string, unknown>, pinPad = false) => ({
+    cards: [{ slot: '01', label: 'CPS3 CARTE TEST', serial: '1', model: 'IAS ECC', pinPad, pin: { tries: 'unknown', locked: false, minLength: 4, maxLength: 8, ...pin } }],
+  });
+
+  test('PIN-pad reader: no PIN field, the page says to type it on the reader and sends no PIN; a cancel is explained', async () => {
+    const { page } = await openLoginPage();
+    const sent = await stubAgent(page, stubCard({}, true), {
+      status: 400, body: { error: 'CARD_PIN_CANCELLED', message: 'La saisie du code sur le lecteur a été annulée. Recommencez quand vous êtes prêt.' },
+    });
+    await page.click('[data-card-action="start"]');
+    const error = await page.waitForSelector('[data-card-error="CARD_PIN_CANCELLED"]');
+    expect(await error.textContent()).toMatch(/annulée/);
+    expect(sent).toHaveLength(1);
+    expect(sent[0]).not.toHaveProperty('pin');
+    expect(sent[0]!.challenge).toMatch(/^[A-Za-z0-9+/]{43}=$/);
+    expect(await page.isVisible('[data-card-form="pin"]')).toBe(false);
+    await page.context().close();
+  });
+
+  test('locked card: explained before any PIN is asked', async () => {
+    const { page } = await openLoginPage();
+    const sent = await stubAgent(page, stubCard({ locked: true }));
+    await page.click('[data-card-action="start"]');
+    const error = await page.waitForSelector('[data-card-error="CARD_PIN_LOCKED"]');
+    expect(await error.textContent()).toMatch(/bloquée.*code de déblocage/);
+    expect(await page.isVisible('[data-card-form="pin"]')).toBe(false);
+    expect(sent).toHaveLength(0);
+    await page.context().close();
+  });
+
+  test('last PIN try: a strong warning above the PIN field', async () => {
+    const { page } = await openLoginPage();
+    await stubAgent(page, stubCard({ tries: 'final' }));
+    await page.click('[data-card-action="start"]');
+    await page.waitForSelector('[data-card-form="pin"]:not(.hidden)');
+    expect(await page.textContent('[data-card-field="pin-warning"]')).toMatch(/un seul essai avant le blocage/);
+    await page.context().close();
+  });
+
   test('agent not running: the page says what to start, and offers nothing misleading', async () => {
     const { page } = await openLoginPage();
     await env.agent.close();

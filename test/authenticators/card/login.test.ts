@@ -104,6 +104,14 @@ describe('card login through the agent on SoftHSM2', () => {
     expect(res.body).toEqual({ error: 'CARD_SIGNATURE_INVALID', message: expect.stringMatching(/ne correspond pas à son certificat/) });
   });
 
+  test('refused: the card\'s signature of another challenge', async () => {
+    const i = server.interaction();
+    const first = await signWithCard(server, agent, cards, i, 'kit');
+    const second = await server.challenge(i);
+    const res = await server.verify(i, { ...first, challengeId: second.body.challengeId });
+    expect(res.body.error).toBe('CARD_SIGNATURE_INVALID');
+  });
+
   test('refused: replayed challenge (a signature is good once)', async () => {
     const i = server.interaction();
     const signed = await signWithCard(server, agent, cards, i, 'kit');
@@ -131,6 +139,8 @@ describe('card login through the agent on SoftHSM2', () => {
     const i = server.interaction();
     const signed = await signWithCard(server, agent, cards, i, 'kit');
     expect((await server.verify(i, { ...signed, challengeId: 'AAAAAAAAAAAAAAAAAAAAAA' })).body.error).toBe('CARD_CHALLENGE_UNKNOWN');
+    expect((await server.verify(i, { certificate: signed.certificate, signature: signed.signature })).body.error).toBe('CARD_BAD_REQUEST');
+    expect((await server.verify(i, { ...signed, signature: undefined })).body.error).toBe('CARD_BAD_REQUEST');
     expect((await server.verify(i, { ...signed, certificate: 'not base64!' })).body.error).toBe('CARD_BAD_REQUEST');
     expect((await server.verify(i, { ...signed, certificate: Buffer.from('junk').toString('base64') })).body.error).toBe('CARD_CERT_MALFORMED');
   });

@@ -72,6 +72,15 @@ describe('card login with the certificate a TLS proxy verified', () => {
     expect(((await res.json()) as { error: string }).error).toBe('CARD_CERT_EXPIRED');
   });
 
+  test('the proxy entry needs the interaction\'s anti-CSRF token too', async () => {
+    const { host, server } = await appWith({ CLIENT_CERT_HEADER: 'x-ssl-client-cert', TRUSTED_PROXIES: '127.0.0.1' });
+    const i = server.interaction();
+    const res = await post(server, { ...i, csrf: 'forged' }, { 'x-ssl-client-cert': encodeURIComponent(cards.certificatePem('kit')) });
+    expect(res.status).toBe(403);
+    expect(((await res.json()) as { error: string }).error).toBe('CARD_CSRF');
+    expect(host.results).toEqual([]);
+  });
+
   test('no header, or garbage in it → CARD_MTLS_NO_CERTIFICATE', async () => {
     const { server } = await appWith({ CLIENT_CERT_HEADER: 'x-ssl-client-cert', TRUSTED_PROXIES: '127.0.0.1' });
     expect((await post(server, server.interaction(), {})).status).toBe(401);
