@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -33,6 +33,18 @@ export interface TestCards {
   label(name: CardName): string;
 }
 
+/** Test cards of earlier runs (other parent pids), older than an hour. */
+function removeStaleRuns(current: string): void {
+  const hourAgo = Date.now() - 3600_000;
+  for (const name of readdirSync(os.tmpdir())) {
+    const full = path.join(os.tmpdir(), name);
+    if (!name.startsWith('openpsc-test-cards-') || full.startsWith(current)) continue;
+    try {
+      if (statSync(full).mtimeMs < hourAgo) rmSync(full, { recursive: true, force: true });
+    } catch { /* another run removed it */ }
+  }
+}
+
 /**
  * Runs scripts/test-cards.sh once per test run (all jest workers share the jest parent pid) with
  * RSA-2048 CAs, and sets SOFTHSM2_CONF for this process. Other workers wait for the first one.
@@ -48,6 +60,7 @@ export function ensureTestCards(): TestCards {
       owner = true;
     } catch { /* another worker builds them */ }
     if (owner) {
+      removeStaleRuns(dir);
       try {
         const specs = Object.entries(CARDS).map(([n, c]) => `${n}=${c.variant}:${c.nationalId}`).join(' ');
         execFileSync(path.join(projectRoot, 'scripts', 'test-cards.sh'), {
