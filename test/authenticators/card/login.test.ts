@@ -13,7 +13,7 @@ import { createTestDatabase, type TestDatabase } from '../../helpers/database.js
 import { medecin } from '../../helpers/fixtures.js';
 import { AgentClient, ServerClient, signWithCard } from './helpers/card-flow.js';
 import { CARDS, ensureTestCards, PIN, SOFTHSM_MODULE, type TestCards } from './helpers/test-cards.js';
-import { startTestApp, TestHost, testSettings, type TestApp } from './helpers/test-host.js';
+import { startTestApp, TestHost, cardTestSettings, type TestApp } from './helpers/test-host.js';
 
 // End to end without the provider: agent on SoftHSM2 → server routes → mirror, through a test host.
 let cards: TestCards;
@@ -31,7 +31,7 @@ beforeAll(async () => {
     await saveProfessional(t.database.db, medecin(CARDS[name].nationalId));
   }
   await endActivities(t.database.db, CARDS.idle.nationalId);
-  const settings = testSettings({ CARD_TRUST_ANCHORS: cards.trustDir, CARD_CRLS: cards.crlPem });
+  const settings = cardTestSettings({ CARD_TRUST_ANCHORS: cards.trustDir, CARD_CRLS: cards.crlPem });
   host = new TestHost(settings, t.database);
   app = await startTestApp(host, createCardAuthenticator);
   agentProcess = await startCardAgent({

@@ -6,7 +6,7 @@ import { createTestDatabase, type TestDatabase } from '../../helpers/database.js
 import { medecin } from '../../helpers/fixtures.js';
 import { ServerClient, type Interaction } from './helpers/card-flow.js';
 import { CARDS, ensureTestCards, type TestCards } from './helpers/test-cards.js';
-import { startTestApp, TestHost, testSettings, type TestApp } from './helpers/test-host.js';
+import { startTestApp, TestHost, cardTestSettings, type TestApp } from './helpers/test-host.js';
 
 // Second entry: the certificate comes from TLS client authentication at a reverse proxy.
 let cards: TestCards;
@@ -14,7 +14,7 @@ let t: TestDatabase;
 const apps: { host: TestHost; app: TestApp; server: ServerClient }[] = [];
 
 async function appWith(env: Record<string, string>) {
-  const host = new TestHost(testSettings({ CARD_TRUST_ANCHORS: cards.trustDir, CARD_CRLS: cards.crlPem, ...env }), t.database);
+  const host = new TestHost(cardTestSettings({ CARD_TRUST_ANCHORS: cards.trustDir, CARD_CRLS: cards.crlPem, ...env }), t.database);
   const app = await startTestApp(host, createCardAuthenticator);
   const entry = { host, app, server: new ServerClient(app.url, host.settings.issuerPath, (uid) => host.openInteraction(uid)) };
   apps.push(entry);

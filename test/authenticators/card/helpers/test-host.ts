@@ -76,7 +76,7 @@ export class TestHost implements AuthenticatorHost {
   }
 }
 
-export function testSettings(env: Record<string, string>): Settings {
+export function cardTestSettings(env: Record<string, string>): Settings {
   return loadSettings({ PUBLIC_URL: 'http://127.0.0.1:9', ...env });
 }
 
