@@ -51,6 +51,10 @@ describe('default PKCS#11 module: the Cryptolib CPS library of the platform', ()
   ] as const)('%s → %s', (platform, expected) => {
     expect(pkcs11ModulePath('', platform)).toBe(expected);
   });
+  test('macOS: the pre-10.11 location when only that one exists', () => {
+    expect(pkcs11ModulePath('', 'darwin', (f) => f === '/usr/lib/libcps3_pkcs11_osx.dylib')).toBe('/usr/lib/libcps3_pkcs11_osx.dylib');
+    expect(pkcs11ModulePath('', 'darwin', () => false)).toBe('/usr/local/lib/libcps3_pkcs11_osx.dylib');
+  });
   test('a configured module wins', () => {
     expect(pkcs11ModulePath('/usr/lib/softhsm/libsofthsm2.so', 'linux')).toBe('/usr/lib/softhsm/libsofthsm2.so');
   });
