@@ -4,6 +4,7 @@ import path from 'node:path';
 
 import { readCardSettings, type CardSettings } from '../authenticators/card/settings.js';
 import { ConfigError } from './errors.js';
+import { readOpsSettings, type OpsSettings } from './ops-settings.js';
 import { bool, int, list, oneOf, str, url, type Raw } from './parse.js';
 
 /** Where the project's files live (config/, migrations/, data files), from src/ or dist/src/. */
@@ -64,6 +65,8 @@ export interface Settings {
   /** Secrets: taken from the environment, never logged (see src/config/secrets.ts). */
   keysEncryptionKey?: string;
   cookieKeys: string[];
+  /** Limits, rate limits, shutdown, CSP origins, metrics (src/config/ops-settings.ts). */
+  ops: OpsSettings;
 }
 
 function readDefaults(): Raw {
@@ -148,5 +151,6 @@ export function loadSettings(env: Record<string, string | undefined> = process.e
     production,
     keysEncryptionKey,
     cookieKeys,
+    ops: readOpsSettings(raw),
   };
 }

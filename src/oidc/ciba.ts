@@ -55,7 +55,8 @@ export function cibaConfiguration(settings: Settings, database: Database, channe
         nationalId: nationalIdOf(account.accountId)!,
         clientId: client.clientId,
         clientName: client.clientName ?? client.clientId,
-        bindingMessage: (request as unknown as { bindingMessage?: string }).bindingMessage,
+        // oidc-provider keeps the request's parameters under `params`
+        bindingMessage: (request as unknown as { params?: { binding_message?: string } }).params?.binding_message,
         expiresAt: new Date((request.exp ?? 0) * 1000),
       });
     },
