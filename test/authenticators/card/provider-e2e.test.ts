@@ -40,6 +40,8 @@ async function cardLogin(browser: BrowserSession, certificateOverride?: Buffer) 
   const request = await authorizationRequest(rp);
   const { url: loginUrl, response } = await browser.follow(request.url.toString(), { stopAt: (u) => u.toString().startsWith(rp.redirectUri) });
   expect(loginUrl.pathname).toMatch(/\/interaction\/[^/]+$/);
+  // The strict CSP must let the page reach the agent (and nothing else off-origin).
+  expect(response!.headers.get('content-security-policy')).toMatch(new RegExp(`connect-src 'self' ${env.agent.url}(;|$)`));
   const page = await response!.text();
   expect(page).toContain('Se connecter avec ma carte CPS');
   expect(page).toContain('<script src="/card/login.js" defer></script>');
