@@ -4,6 +4,7 @@ import { registerAuditCommands } from '../audit/commands.js';
 import { registerCardCommands } from '../authenticators/card/cli.js';
 import { openCliContext } from './context.js';
 import { migrate, migrationStatus } from '../db/migrate.js';
+import { registerDirectoryCommands } from '../directory/cli/commands.js';
 import { registerClients } from './commands/clients.js';
 import { registerKeys } from './commands/keys.js';
 import { registerServe } from './commands/serve.js';
@@ -34,4 +35,5 @@ export function registerCommands(program: Command): void {
       }
     });
   registerCardCommands(program);
+  registerDirectoryCommands(program);
 }

@@ -6,6 +6,7 @@ import { readCardSettings, type CardSettings } from '../authenticators/card/sett
 import { ConfigError } from './errors.js';
 import { readOpsSettings, type OpsSettings } from './ops-settings.js';
 import { bool, int, list, oneOf, str, url, type Raw } from './parse.js';
+import { readDirectoryImportSettings, type DirectoryImportSettings } from '../directory/import/settings.js';
 
 /** Where the project's files live (config/, migrations/, data files), from src/ or dist/src/. */
 export const projectRoot = (() => {
@@ -62,6 +63,8 @@ export interface Settings {
   card: CardSettings;
   demo: boolean;
   production: boolean;
+  /** Safety bands of the Annuaire Santé import (src/directory/import/settings.ts). */
+  directoryImport: DirectoryImportSettings;
   /** Secrets: taken from the environment, never logged (see src/config/secrets.ts). */
   keysEncryptionKey?: string;
   cookieKeys: string[];
@@ -149,6 +152,7 @@ export function loadSettings(env: Record<string, string | undefined> = process.e
     // auto: the fresh-machine default (no DATABASE_URL) runs the demo; a real deployment does not.
     demo: str(raw, 'DEMO') === 'auto' ? !databaseUrl && !production : bool(raw, 'DEMO'),
     production,
+    directoryImport: readDirectoryImportSettings(raw),
     keysEncryptionKey,
     cookieKeys,
     ops: readOpsSettings(raw),
