@@ -5,4 +5,5 @@ import type { AuthenticatorFactory } from './plugin.js';
  * ones run. Each plug-in registers itself here with one line.
  */
 export const AUTHENTICATOR_FACTORIES: Record<string, () => Promise<AuthenticatorFactory>> = {
+  card: async () => (await import('./card/plugin.js')).createCardAuthenticator,
 };

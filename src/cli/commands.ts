@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 
 import { registerAuditCommands } from '../audit/commands.js';
+import { registerCardCommands } from '../authenticators/card/cli.js';
 import { openCliContext } from './context.js';
 import { migrate, migrationStatus } from '../db/migrate.js';
 import { registerDirectoryCommands } from '../directory/cli/commands.js';
@@ -33,5 +34,6 @@ export function registerCommands(program: Command): void {
         await ctx.close();
       }
     });
+  registerCardCommands(program);
   registerDirectoryCommands(program);
 }

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 
+import { readCardSettings, type CardSettings } from '../authenticators/card/settings.js';
 import { ConfigError } from './errors.js';
 import { readOpsSettings, type OpsSettings } from './ops-settings.js';
 import { bool, int, list, oneOf, str, url, type Raw } from './parse.js';
@@ -58,6 +59,8 @@ export interface Settings {
   clientCertHeaderFormat: 'pem-urlencoded' | 'base64-der';
   authenticators: string[];
   logLevel: string;
+  /** CARD_* settings (src/authenticators/card/settings.ts). */
+  card: CardSettings;
   demo: boolean;
   production: boolean;
   /** Safety bands of the Annuaire Santé import (src/directory/import/settings.ts). */
@@ -145,6 +148,7 @@ export function loadSettings(env: Record<string, string | undefined> = process.e
     clientCertHeaderFormat: oneOf(raw, 'CLIENT_CERT_HEADER_FORMAT', ['pem-urlencoded', 'base64-der'] as const),
     authenticators,
     logLevel: oneOf(raw, 'LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const),
+    card: readCardSettings(raw, publicUrl),
     // auto: the fresh-machine default (no DATABASE_URL) runs the demo; a real deployment does not.
     demo: str(raw, 'DEMO') === 'auto' ? !databaseUrl && !production : bool(raw, 'DEMO'),
     production,

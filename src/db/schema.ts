@@ -1,5 +1,6 @@
 import type { ColumnType } from 'kysely';
 
+import type { CardTables } from '../authenticators/card/tables.js';
 import type { DirectoryTables } from '../directory/tables.js';
 import type { OidcTables } from '../oidc/tables.js';
 import type { OpsTables } from '../ops/tables.js';
@@ -11,6 +12,6 @@ export interface SchemaMigrationsTable {
 }
 
 /** Every table, by area: each area declares its own in its `tables.ts`. */
-export interface Schema extends OidcTables, DirectoryTables, OpsTables {
+export interface Schema extends OidcTables, DirectoryTables, CardTables, OpsTables {
   schema_migrations: SchemaMigrationsTable;
 }
