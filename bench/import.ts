@@ -1,5 +1,6 @@
 /**
- * Benchmark of the Annuaire Santé import (npm run bench:import).
+ * Benchmark of the Annuaire Santé import: npm run bench:import
+ *   ("bench:import": "tsc -p bench/tsconfig.json && node dist/bench/bench/import.js").
  *
  *   BENCH_PROFESSIONALS=1480000 (≈ 2.3 M rows, ≈ 1 GB: the size of the real extract)
  *   BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres (admin URL: a fresh
