@@ -1,10 +1,12 @@
 import type { Command } from 'commander';
 
+import { registerEcpsCommands } from '../authenticators/ecps/cli.js';
 import { openCliContext } from './context.js';
 import { migrate, migrationStatus } from '../db/migrate.js';
 
 /** Registers every subcommand. Areas add theirs here, one line each. */
 export function registerCommands(program: Command): void {
+  registerEcpsCommands(program);
   program
     .command('migrate')
     .description('apply pending database migrations (or --status to list them)')

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 
+import { parseEcpsSettings, type EcpsSettings } from '../authenticators/ecps/settings.js';
 import { ConfigError } from './errors.js';
 import { bool, int, list, oneOf, str, url, type Raw } from './parse.js';
 
@@ -61,6 +62,8 @@ export interface Settings {
   /** Secrets: taken from the environment, never logged (see src/config/secrets.ts). */
   keysEncryptionKey?: string;
   cookieKeys: string[];
+  /** e-CPS authenticator (src/authenticators/ecps/settings.ts). */
+  ecps: EcpsSettings;
 }
 
 function readDefaults(): Raw {
@@ -107,6 +110,7 @@ export function loadSettings(env: Record<string, string | undefined> = process.e
     ciba: int(raw, 'CIBA_TTL', { min: 10 }),
   };
   if (ttl.sessionIdle > ttl.session) throw new ConfigError('SESSION_IDLE_TTL', 'must not exceed SESSION_TTL');
+  const dataDir = path.resolve(str(raw, 'DATA_DIR') || './data');
   const databaseUrl = str(raw, 'DATABASE_URL') || undefined;
   if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
     throw new ConfigError('DATABASE_URL', 'must be a postgres:// URL');
@@ -126,7 +130,7 @@ export function loadSettings(env: Record<string, string | undefined> = process.e
     authorizationEndpoint: url(raw, 'AUTHORIZATION_ENDPOINT', { optional: true }),
     databaseUrl,
     databasePoolMax: int(raw, 'DATABASE_POOL_MAX', { min: 1, max: 500 }),
-    dataDir: path.resolve(str(raw, 'DATA_DIR') || './data'),
+    dataDir,
     migrateOnStart: bool(raw, 'MIGRATE_ON_START'),
     subjectUuid,
     acr,
@@ -143,5 +147,6 @@ export function loadSettings(env: Record<string, string | undefined> = process.e
     production,
     keysEncryptionKey,
     cookieKeys,
+    ecps: parseEcpsSettings(raw, { production, dataDir }),
   };
 }

@@ -1,5 +1,6 @@
 import type { ColumnType } from 'kysely';
 
+import type { EcpsTables } from '../authenticators/ecps/tables.js';
 import type { DirectoryTables } from '../directory/tables.js';
 import type { OidcTables } from '../oidc/tables.js';
 
@@ -10,6 +11,6 @@ export interface SchemaMigrationsTable {
 }
 
 /** Every table, by area: each area declares its own in its `tables.ts`. */
-export interface Schema extends OidcTables, DirectoryTables {
+export interface Schema extends OidcTables, DirectoryTables, EcpsTables {
   schema_migrations: SchemaMigrationsTable;
 }

@@ -1,0 +1,50 @@
+import type { Authenticator, AuthenticatorFactory } from '../plugin.js';
+import { registerEcpsAdminCommands } from './cli.js';
+import { DeviceApi } from './device-api.js';
+import { loginSectionHtml } from './pages.js';
+import { InteractionRoutes } from './routes.js';
+import { EcpsService } from './service.js';
+
+/** Purges expired nonces, activations and requests this often. */
+const PURGE_EVERY_MS = 10 * 60_000;
+
+/**
+ * The e-CPS authenticator: login by push approval or one-time code on the professional's phone,
+ * device activation, and the CIBA channel MOBILE (docs/ecps.md).
+ *
+ * @example
+ * const ecps = createEcpsAuthenticator(host);
+ * ecps.interactionRoutes(interactionRouter); // <issuerPath>/interaction/:uid/ecps/…
+ * ecps.publicRoutes!(new Router({ prefix: '/ecps' })); // the device API
+ * await ecps.ciba!.canAuthenticate('899700427885');
+ */
+export const createEcpsAuthenticator: AuthenticatorFactory = (host) => {
+  const service = new EcpsService(host);
+  const deviceApi = new DeviceApi(service);
+  let purgeTimer: NodeJS.Timeout | undefined;
+
+  const authenticator: Authenticator & { service: EcpsService } = {
+    id: 'ecps',
+    label: 'Se connecter avec l’e-CPS (application mobile)',
+    service,
+    interactionRoutes: (router) => new InteractionRoutes(service).register(router),
+    publicRoutes: (router) => deviceApi.register(router),
+    renderLogin: (view) => ({ html: loginSectionHtml({ basePath: view.basePath, csrf: view.csrf, loginHint: view.loginHint }) }),
+    ciba: service.ciba,
+    registerCommands: (program, getHost) => registerEcpsAdminCommands(program, async () => {
+      const h = await getHost();
+      return { service: new EcpsService(h), close: async () => {} };
+    }),
+    async start() {
+      purgeTimer = setInterval(() => {
+        service.store.purge().catch((err: Error) => host.logger.warn({ event: 'ecps.purge_failed', err: err.message }, 'e-CPS purge failed'));
+      }, PURGE_EVERY_MS);
+      purgeTimer.unref();
+    },
+    async stop() {
+      if (purgeTimer) clearInterval(purgeTimer);
+      deviceApi.closeChannels();
+    },
+  };
+  return authenticator;
+};
