@@ -1,4 +1,4 @@
-import { PassThrough } from 'node:stream';
+import type { ServerResponse } from 'node:http';
 
 import { bodyParser } from '@koa/bodyparser';
 import type Router from '@koa/router';
@@ -36,7 +36,7 @@ const target = (ctx: Koa.Context) => ({ method: ctx.method, path: ctx.path, auth
  * static script is a request signed with the device key (see device-auth.ts).
  */
 export class DeviceApi {
-  private readonly channels = new Set<PassThrough>();
+  private readonly channels = new Set<ServerResponse>();
 
   constructor(private readonly ecps: EcpsService) {}
 
@@ -102,11 +102,16 @@ export class DeviceApi {
    */
   private async openChannel(ctx: Koa.Context): Promise<void> {
     const { device } = await verifyDeviceRequest(this.ecps.store, target(ctx));
-    const stream = new PassThrough();
-    this.channels.add(stream);
+    // Written straight to the socket: Koa's body piping would report every client leaving as an error.
+    ctx.respond = false;
+    const res = ctx.res;
+    ctx.req.socket.setTimeout(0);
+    ctx.req.socket.setNoDelay(true);
+    res.writeHead(200, { 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-store, no-transform', 'X-Accel-Buffering': 'no' });
+    this.channels.add(res);
     const sent = new Set<string>();
     const write = (event: string, data: unknown, id?: string) => {
-      if (!stream.writableEnded) stream.write(`event: ${event}\n${id ? `id: ${id}\n` : ''}data: ${JSON.stringify(data)}\n\n`);
+      if (!res.writableEnded) res.write(`event: ${event}\n${id ? `id: ${id}\n` : ''}data: ${JSON.stringify(data)}\n\n`);
     };
     const send = (e: ApprovalEvent) => {
       if (sent.has(e.request_id)) return;
@@ -117,28 +122,18 @@ export class DeviceApi {
     const check = async () => {
       if (!(await this.ecps.store.activeDevice(device.id))) {
         write('revoked', { device_id: device.id });
-        stream.end();
+        res.end();
         return;
       }
       for (const e of (await this.ecps.approvals.pendingFor(device)).reverse()) send(e);
-      if (!stream.writableEnded) stream.write(': ping\n\n');
+      if (!res.writableEnded) res.write(': ping\n\n');
     };
-    const timer = setInterval(() => void check().catch(() => stream.end()), CHANNEL_CHECK_MS);
-    const close = () => {
+    const timer = setInterval(() => void check().catch(() => res.end()), CHANNEL_CHECK_MS);
+    res.on('close', () => {
       clearInterval(timer);
       unsubscribe();
-      this.channels.delete(stream);
-      if (!stream.writableEnded) stream.end();
-    };
-    stream.on('close', close);
-    stream.on('finish', close);
-    ctx.req.on('close', close);
-
-    ctx.req.socket.setTimeout(0);
-    ctx.req.socket.setNoDelay(true);
-    ctx.status = 200;
-    ctx.set({ 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-store, no-transform', 'X-Accel-Buffering': 'no' });
-    ctx.body = stream;
+      this.channels.delete(res);
+    });
     write('ready', { device_id: device.id });
     for (const e of (await this.ecps.approvals.pendingFor(device)).reverse()) send(e);
   }

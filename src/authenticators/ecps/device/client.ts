@@ -40,7 +40,7 @@ type SigningKey = Awaited<ReturnType<typeof importJWK>>;
 async function signRequest(key: SigningKey, header: Record<string, unknown>, method: string, path: string, claims: Record<string, unknown> = {}): Promise<string> {
   return new SignJWT({ ...claims, htm: method, htu: path, jti: randomBytes(18).toString('base64url') })
     .setProtectedHeader({ alg: 'ES256', typ: DEVICE_REQUEST_TYP, ...header })
-    .setIssuedAt()
+    .setIssuedAt(typeof claims.iat === 'number' ? claims.iat : undefined)
     .sign(key);
 }
 
