@@ -30,10 +30,14 @@ export interface AuthenticatorHost {
   /** The professional with at least one current activity, or undefined (login refused). */
   findProfessional(nationalId: string): Promise<ProfessionalRecord | undefined>;
   /**
-   * Ends the login interaction `uid` successfully: the browser is redirected back into the
-   * authorization flow (the caller must not write a response afterwards).
+   * Ends the login interaction `ctx.params.uid` successfully (the professional must be in the
+   * mirror with a current activity, else it throws). A browser form post is answered with a 303
+   * redirect back into the authorization flow; a JSON/fetch request (`Accept: application/json`)
+   * gets `{ "redirect": "<url>" }` to navigate to. Write nothing after it.
    */
   finishLogin(ctx: Koa.Context, result: LoginResult): Promise<void>;
+  /** Whether `token` is the anti-CSRF token of the interaction (`csrf` given to renderLogin). */
+  checkCsrf(ctx: Koa.Context, token: unknown): boolean;
   /** Ends the interaction with an OIDC error returned to the relying party (e.g. access_denied). */
   abortLogin(ctx: Koa.Context, error: string, description: string): Promise<void>;
   /**

@@ -3,9 +3,15 @@ import type { Command } from 'commander';
 import { registerEcpsCommands } from '../authenticators/ecps/cli.js';
 import { openCliContext } from './context.js';
 import { migrate, migrationStatus } from '../db/migrate.js';
+import { registerClients } from './commands/clients.js';
+import { registerKeys } from './commands/keys.js';
+import { registerServe } from './commands/serve.js';
 
 /** Registers every subcommand. Areas add theirs here, one line each. */
 export function registerCommands(program: Command): void {
+  registerServe(program);
+  registerClients(program);
+  registerKeys(program);
   registerEcpsCommands(program);
   program
     .command('migrate')

@@ -32,7 +32,14 @@ export interface SigningKeyTable {
   retired_at: Timestamp | null;
 }
 
+export interface CibaPollTable {
+  auth_req_id: string;
+  last_polled_at: Timestamp;
+  expires_at: Timestamp;
+}
+
 export interface OidcTables {
+  ciba_poll: CibaPollTable;
   oidc_payload: OidcPayloadTable;
   oidc_client: OidcClientTable;
   signing_key: SigningKeyTable;

@@ -24,6 +24,13 @@ export class EcpsBadRequestError extends EcpsError {
   readonly french = 'La demande est incomplète ou mal formée.';
 }
 
+export class EcpsCsrfError extends EcpsError {
+  readonly code = 'ECPS_CSRF_INVALID';
+  readonly status = 403;
+  readonly error = 'invalid_request';
+  readonly french = 'Cette page a expiré. Revenez à la page de connexion et recommencez.';
+}
+
 export class EcpsUnknownProfessionalError extends EcpsError {
   readonly code = 'ECPS_UNKNOWN_PROFESSIONAL';
   readonly status = 400;

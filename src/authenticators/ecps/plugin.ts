@@ -1,5 +1,4 @@
 import type { Authenticator, AuthenticatorFactory } from '../plugin.js';
-import { registerEcpsAdminCommands } from './cli.js';
 import { DeviceApi } from './device-api.js';
 import { loginSectionHtml } from './pages.js';
 import { InteractionRoutes } from './routes.js';
@@ -31,10 +30,6 @@ export const createEcpsAuthenticator: AuthenticatorFactory = (host) => {
     publicRoutes: (router) => deviceApi.register(router),
     renderLogin: (view) => ({ html: loginSectionHtml({ basePath: view.basePath, csrf: view.csrf, loginHint: view.loginHint }) }),
     ciba: service.ciba,
-    registerCommands: (program, getHost) => registerEcpsAdminCommands(program, async () => {
-      const h = await getHost();
-      return { service: new EcpsService(h), close: async () => {} };
-    }),
     async start() {
       purgeTimer = setInterval(() => {
         service.store.purge().catch((err: Error) => host.logger.warn({ event: 'ecps.purge_failed', err: err.message }, 'e-CPS purge failed'));

@@ -3,7 +3,7 @@ import type Router from '@koa/router';
 import type Koa from 'koa';
 
 import type { InteractionView } from '../plugin.js';
-import { EcpsError } from './errors.js';
+import { EcpsCsrfError, EcpsError } from './errors.js';
 import { outcomePage, waitPage } from './pages.js';
 import type { EcpsService } from './service.js';
 
@@ -58,8 +58,14 @@ export class InteractionRoutes {
         }
       };
 
+    const formBody = (ctx: Koa.Context) => {
+      const body = (ctx.request.body ?? {}) as Record<string, unknown>;
+      if (!this.ecps.host.checkCsrf(ctx, body.csrf)) throw new EcpsCsrfError('bad or missing csrf token');
+      return body;
+    };
+
     router.post('/push', form, withInteraction(async (ctx, view, base) => {
-      const nationalId = String((ctx.request.body as Record<string, unknown> | undefined)?.national_id ?? '');
+      const nationalId = String(formBody(ctx).national_id ?? '');
       const approval = await this.ecps.approvals.requestLogin({
         uid: view.uid, nationalId, clientId: view.clientId, clientName: view.clientName, clientIp: ctx.ip,
       });
@@ -106,7 +112,7 @@ export class InteractionRoutes {
     }));
 
     router.post('/otp', form, withInteraction(async (ctx, view) => {
-      const body = (ctx.request.body ?? {}) as Record<string, unknown>;
+      const body = formBody(ctx);
       const result = await this.ecps.otp.verify(String(body.national_id ?? ''), String(body.otp ?? ''), ctx.ip);
       logger.info({ event: 'ecps.login', uid: view.uid, amr: result.amr }, 'e-CPS one-time code login');
       await this.ecps.host.finishLogin(ctx, result);

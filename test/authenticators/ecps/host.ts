@@ -36,6 +36,8 @@ export interface EcpsTestApp {
   cibaOutcomes: Map<string, LoginResult | { error: string; description: string }>;
   /** Opens a login interaction; returns its uid. */
   newInteraction(v?: Partial<Omit<InteractionView, 'uid'>>): string;
+  /** The anti-CSRF token of interaction `uid`'s forms. */
+  csrfOf(uid: string): string;
   /** URL of the login page of interaction `uid`. */
   loginUrl(uid: string): string;
   interactionBase(uid: string): string;
@@ -72,6 +74,9 @@ export async function startEcpsTestApp(overrides: Record<string, string | number
     async abortLogin(ctx, error, description) {
       ctx.status = 400;
       ctx.body = { error, error_description: description };
+    },
+    checkCsrf(ctx, token) {
+      return token === interactions.get(String(ctx.params.uid))?.csrf;
     },
     async finishCiba(authReqId, outcome) {
       cibaOutcomes.set(authReqId, outcome);
@@ -119,6 +124,7 @@ export async function startEcpsTestApp(overrides: Record<string, string | number
       interactions.set(uid, { uid, clientId: 'client-test', clientName: 'Logiciel de test', csrf: randomBytes(8).toString('hex'), ...v });
       return uid;
     },
+    csrfOf: (uid) => interactions.get(uid)?.csrf ?? '',
     loginUrl: (uid) => `${origin}${settings.issuerPath}/interaction/${uid}`,
     interactionBase: (uid) => `${origin}${settings.issuerPath}/interaction/${uid}/ecps`,
     async addProfessional(nationalId, contacts) {

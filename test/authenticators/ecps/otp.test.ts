@@ -20,7 +20,7 @@ async function submitOtp(nationalId: string, otp: string, clientIp?: string) {
   const uid = app.newInteraction();
   const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded' };
   if (clientIp) headers['x-forwarded-for'] = clientIp; // ignored: the test app does not trust proxies
-  const res = await fetch(`${app.interactionBase(uid)}/otp`, { method: 'POST', headers, body: new URLSearchParams({ national_id: nationalId, otp, csrf: 'x' }), redirect: 'manual' });
+  const res = await fetch(`${app.interactionBase(uid)}/otp`, { method: 'POST', headers, body: new URLSearchParams({ national_id: nationalId, otp, csrf: app.csrfOf(uid) }), redirect: 'manual' });
   return { uid, status: res.status, text: await res.text(), retryAfter: res.headers.get('retry-after') };
 }
 
@@ -83,6 +83,15 @@ describe('e-CPS one-time code login', () => {
     const r = await submitOtp(p.nationalId, device.otp());
     expect(r.status).toBe(400);
     expect(r.text).toContain('Aucune e-CPS');
+  });
+
+  test('a form without the interaction’s anti-CSRF token is refused', async () => {
+    const { p, device } = await professionalWithDevice();
+    const uid = app.newInteraction();
+    const res = await fetch(`${app.interactionBase(uid)}/otp`, { method: 'POST', body: new URLSearchParams({ national_id: p.nationalId, otp: device.otp(), csrf: 'forged' }) });
+    expect(res.status).toBe(403);
+    expect(await res.text()).toContain('Cette page a expiré');
+    expect(app.logins.some((l) => l.uid === uid)).toBe(false);
   });
 
   test('an expired interaction shows the French expiry page', async () => {

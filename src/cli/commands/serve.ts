@@ -1,0 +1,33 @@
+import type { Command } from 'commander';
+
+import { startServer } from '../../http/server.js';
+import { openCliContext } from '../context.js';
+
+/**
+ * `openpsc serve` — runs the IdP. With no DATABASE_URL it runs on embedded PGlite under DATA_DIR.
+ *
+ * @example
+ *   PORT=8080 PUBLIC_URL=https://auth.example.fr DATABASE_URL=postgres://… openpsc serve
+ */
+export function registerServe(program: Command): void {
+  program
+    .command('serve')
+    .description('run the identity provider')
+    .action(async () => {
+      const ctx = await openCliContext();
+      const running = await startServer(ctx);
+      const { settings } = ctx;
+      ctx.logger.info({ issuer: settings.issuer, database: ctx.database.kind }, 'OpenPSC started');
+      console.log(`OpenPSC listening on ${settings.host}:${settings.port} (${ctx.database.kind === 'pglite' ? `embedded PGlite in ${settings.dataDir}` : 'PostgreSQL'})`);
+      console.log(`  issuer:    ${settings.issuer}`);
+      console.log(`  discovery: ${settings.issuer}/.well-known/openid-configuration`);
+      console.log(`             ${settings.issuer}/.well-known/wallet-openid-configuration`);
+      const stop = async () => {
+        await running.close();
+        await ctx.close();
+        process.exit(0);
+      };
+      process.once('SIGTERM', () => void stop());
+      process.once('SIGINT', () => void stop());
+    });
+}

@@ -1,0 +1,107 @@
+import Koa from 'koa';
+import type Provider from 'oidc-provider';
+
+import type { Authenticator } from '../authenticators/plugin.js';
+import { AUTHENTICATOR_FACTORIES } from '../authenticators/registry.js';
+import type { Settings } from '../config/settings.js';
+import { SecretBox } from '../crypto/secret-box.js';
+import type { Database } from '../db/database.js';
+import { createAuthenticatorHost } from '../interactions/host.js';
+import { interactionRouter } from '../interactions/routes.js';
+import type { Logger } from '../log/logger.js';
+import { ClientRegistry } from '../oidc/clients.js';
+import { ensureSigningKeys, loadSigningJwks } from '../oidc/keys.js';
+import { createProvider } from '../oidc/provider.js';
+import { cookielessLogout } from '../oidc/psc/cookieless-logout.js';
+import { jwtTokenParams } from '../oidc/psc/jwt-token-params.js';
+import { DISCOVERY_PATH, PSC_ROUTES, WALLET_DISCOVERY_PATH } from '../oidc/psc/routes.js';
+import { staticFiles } from './static-files.js';
+
+export interface OpenPsc {
+  app: Koa;
+  provider: Provider;
+  authenticators: Authenticator[];
+  clients: ClientRegistry;
+  /** Stops the plug-ins (the caller closes the server and the database). */
+  stop(): Promise<void>;
+}
+
+/**
+ * The whole IdP as one Koa application: the provider mounted at the issuer path
+ * (`/auth/realms/<realm>`), PSC's extra discovery path and wallet authorization path, the login
+ * interaction and the authenticators' routes.
+ */
+export async function createOpenPsc({ settings, database, logger }: { settings: Settings; database: Database; logger: Logger }): Promise<OpenPsc> {
+  const box = new SecretBox(settings.keysEncryptionKey);
+  await ensureSigningKeys(database.db, box);
+  const signingJwks = await loadSigningJwks(database.db, box);
+  const clients = new ClientRegistry(database.db, box, { allowHttp: !settings.production });
+
+  let provider: Provider | undefined;
+  const host = createAuthenticatorHost({ settings, database, logger, provider: () => provider! });
+  const authenticators: Authenticator[] = [];
+  for (const id of settings.authenticators) {
+    const load = AUTHENTICATOR_FACTORIES[id];
+    if (!load) {
+      logger.warn({ authenticator: id }, 'authenticator not available in this build: skipped');
+      continue;
+    }
+    authenticators.push((await load())(host));
+  }
+
+  const created = createProvider({
+    settings,
+    database,
+    clients,
+    signingJwks,
+    cibaChannels: authenticators.flatMap((a) => (a.ciba ? [a.ciba] : [])),
+  });
+  provider = created.provider;
+  provider.on('server_error', (ctx, err) => logger.error({ err, route: (ctx as { oidc?: { route?: string } }).oidc?.route }, 'provider error'));
+
+  const app = new Koa({ proxy: settings.trustProxy });
+  const issuerPath = settings.issuerPath;
+  const walletAuthPath = settings.authorizationEndpoint ? new URL(settings.authorizationEndpoint).pathname : undefined;
+  const interactions = interactionRouter({ settings, provider: () => provider!, host, authenticators });
+  const providerCallback = provider.callback();
+
+  app.use(staticFiles());
+  app.use(async (ctx, next) => {
+    // PSC's non-standard discovery path serves the same document as the standard one.
+    if (ctx.path === `${issuerPath}${WALLET_DISCOVERY_PATH}`) ctx.path = `${issuerPath}${DISCOVERY_PATH}`;
+    // The authorization endpoint published on the wallet host (psc-contract.md §1).
+    else if (walletAuthPath && ctx.path === walletAuthPath) ctx.path = `${issuerPath}${PSC_ROUTES.authorization}`;
+    await next();
+  });
+  app.use(interactions.routes());
+  app.use(interactions.allowedMethods());
+  for (const a of authenticators) {
+    if (!a.publicRoutes) continue;
+    const Router = (await import('@koa/router')).default;
+    const router = new Router({ prefix: `/${a.id}` });
+    a.publicRoutes(router);
+    app.use(router.routes()).use(router.allowedMethods());
+  }
+  app.use(jwtTokenParams(issuerPath, created.accessTokens));
+  app.use(cookielessLogout(issuerPath, () => provider!, database.db));
+  app.use(async (ctx, next) => {
+    if (ctx.path !== issuerPath && !ctx.path.startsWith(`${issuerPath}/`)) return next();
+    // Mounted like Express mounts: the provider sees paths relative to the issuer.
+    // oidc-provider derives its mount path from originalUrl minus url: both after our rewrites.
+    (ctx.req as { originalUrl?: string }).originalUrl = ctx.url;
+    ctx.req.url = ctx.url.slice(issuerPath.length) || '/';
+    ctx.respond = false;
+    await providerCallback(ctx.req, ctx.res);
+  });
+
+  for (const a of authenticators) await a.start?.();
+  return {
+    app,
+    provider,
+    authenticators,
+    clients,
+    async stop() {
+      for (const a of authenticators) await a.stop?.();
+    },
+  };
+}

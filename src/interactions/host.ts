@@ -1,0 +1,88 @@
+import type Koa from 'koa';
+import Provider, { errors } from 'oidc-provider';
+
+import type { AuthenticatorHost, InteractionView, LoginResult } from '../authenticators/plugin.js';
+import type { Settings } from '../config/settings.js';
+import type { Database } from '../db/database.js';
+import { loadProfessional, nationalIdOf, subjectOf } from '../directory/claims.js';
+import type { Logger } from '../log/logger.js';
+import { csrfValid } from './csrf.js';
+
+/** Login refused because the professional is not (or no longer) in the mirror. */
+export class UnknownProfessionalError extends Error {
+  override name = 'UnknownProfessionalError';
+  readonly code = 'PROFESSIONAL_NOT_FOUND';
+  constructor() {
+    super("Aucun professionnel en exercice ne correspond à cette identité dans l'Annuaire Santé.");
+  }
+}
+
+const wantsJson = (ctx: Koa.Context) => ctx.accepts('html', 'json') === 'json' || ctx.is('application/json') === 'application/json';
+
+/** The services the host offers to authenticator plug-ins (see src/authenticators/plugin.ts). */
+export function createAuthenticatorHost(deps: { settings: Settings; database: Database; logger: Logger; provider: () => Provider }): AuthenticatorHost {
+  const { settings, database } = deps;
+
+  async function details(ctx: Koa.Context) {
+    const d = await deps.provider().interactionDetails(ctx.req, ctx.res);
+    if (ctx.params.uid && d.uid !== ctx.params.uid) throw new errors.InvalidRequest('interaction mismatch');
+    return d;
+  }
+
+  async function finish(ctx: Koa.Context, result: Record<string, unknown>) {
+    const redirect = await deps.provider().interactionResult(ctx.req, ctx.res, result, { mergeWithLastSubmission: false });
+    if (wantsJson(ctx)) {
+      ctx.status = 200;
+      ctx.body = { redirect };
+    } else {
+      ctx.status = 303;
+      ctx.redirect(redirect);
+    }
+  }
+
+  return {
+    settings,
+    database,
+    logger: deps.logger,
+    findProfessional: (nationalId) => loadProfessional(database.db, nationalId),
+    async finishLogin(ctx, result: LoginResult) {
+      await details(ctx);
+      if (!(await loadProfessional(database.db, result.nationalId))) throw new UnknownProfessionalError();
+      await finish(ctx, {
+        login: { accountId: subjectOf(settings.subjectUuid, result.nationalId), acr: settings.acr, amr: result.amr, remember: true },
+      });
+    },
+    async abortLogin(ctx, error, description) {
+      await details(ctx);
+      await finish(ctx, { error, error_description: description });
+    },
+    checkCsrf(ctx, token) {
+      return csrfValid(settings.cookieKeys[0]!, String(ctx.params.uid ?? ''), token);
+    },
+    async finishCiba(authReqId, outcome) {
+      const provider = deps.provider();
+      const request = await provider.BackchannelAuthenticationRequest.find(authReqId);
+      if (!request) throw new Error('CIBA request not found or expired');
+      if ('error' in outcome) {
+        await provider.backchannelResult(request, new errors.AccessDenied(outcome.description));
+        return;
+      }
+      if (nationalIdOf(request.accountId!) !== outcome.nationalId) throw new Error('CIBA result for another professional');
+      const grant = new provider.Grant({ clientId: request.clientId!, accountId: request.accountId! });
+      grant.addOIDCScope(request.scope ?? 'openid');
+      if (request.claims?.id_token) grant.addOIDCClaims(Object.keys(request.claims.id_token));
+      if (request.claims?.userinfo) grant.addOIDCClaims(Object.keys(request.claims.userinfo));
+      await grant.save();
+      await provider.backchannelResult(request, grant, { acr: settings.acr, amr: outcome.amr, authTime: Math.floor(Date.now() / 1000) });
+    },
+    async describeInteraction(ctx): Promise<InteractionView> {
+      const d = await details(ctx);
+      const clientId = String(d.params.client_id);
+      const client = await deps.provider().Client.find(clientId);
+      const loginHint = typeof d.params.login_hint === 'string' ? d.params.login_hint : undefined;
+      return { uid: d.uid, clientId, clientName: client?.clientName ?? clientId, ...(loginHint ? { loginHint } : {}) };
+    },
+  };
+}
+
+export { Provider };

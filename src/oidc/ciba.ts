@@ -1,0 +1,92 @@
+import { sql } from 'kysely';
+import Provider, { errors, type Configuration } from 'oidc-provider';
+
+import type { CibaChannel } from '../authenticators/plugin.js';
+import type { Settings } from '../config/settings.js';
+import type { Database } from '../db/database.js';
+import { loadProfessional, nationalIdOf, subjectOf } from '../directory/claims.js';
+
+/**
+ * CIBA in poll mode as PSC offers it (psc-contract.md §14): `login_hint` is the national id,
+ * `binding_message` two digits shown on the device, `channel` MOBILE (default) or CARD selects
+ * the authenticator plug-in that reaches the professional.
+ */
+
+const CIBA_GRANT = 'urn:openid:params:grant-type:ciba';
+type Channel = CibaChannel['channel'];
+
+function requestedChannel(params: Record<string, unknown> | undefined): Channel {
+  const channel = params?.channel;
+  if (channel === undefined || channel === '') return 'MOBILE';
+  if (channel === 'MOBILE' || channel === 'CARD') return channel;
+  throw new errors.InvalidRequest('channel must be MOBILE or CARD');
+}
+
+export function cibaConfiguration(settings: Settings, database: Database, channels: CibaChannel[]): NonNullable<Configuration['features']>['ciba'] {
+  const byChannel = new Map(channels.map((c) => [c.channel, c]));
+  return {
+    enabled: channels.length > 0,
+    deliveryModes: ['poll'],
+    async processLoginHint(ctx, loginHint) {
+      const channel = byChannel.get(requestedChannel(ctx.oidc.params as Record<string, unknown>));
+      if (!channel) throw new errors.InvalidRequest(`channel ${String(ctx.oidc.params?.channel)} is not offered by this server`);
+      const nationalId = (loginHint ?? '').trim();
+      if (!nationalId) return undefined;
+      const professional = await loadProfessional(database.db, nationalId);
+      if (!professional || !(await channel.canAuthenticate(nationalId))) return undefined; // → unknown_user_id
+      return subjectOf(settings.subjectUuid, nationalId);
+    },
+    async processLoginHintToken() {
+      throw new errors.InvalidRequest('login_hint_token is not supported: use login_hint with the national id');
+    },
+    async validateBindingMessage(_ctx, bindingMessage) {
+      if (bindingMessage !== undefined && !/^[0-9]{2}$/.test(bindingMessage)) {
+        throw new errors.InvalidBindingMessage('binding_message must be two digits ("00" to "99")');
+      }
+    },
+    async validateRequestContext() {},
+    async verifyUserCode(_ctx, _account, userCode) {
+      if (userCode) throw new errors.InvalidRequest('user_code is not supported');
+    },
+    async triggerAuthenticationDevice(ctx, request, account, client) {
+      const channel = byChannel.get(requestedChannel(ctx.oidc.params as Record<string, unknown>))!;
+      await channel.trigger({
+        authReqId: request.jti,
+        nationalId: nationalIdOf(account.accountId)!,
+        clientId: client.clientId,
+        clientName: client.clientName ?? client.clientId,
+        bindingMessage: (request as unknown as { bindingMessage?: string }).bindingMessage,
+        expiresAt: new Date((request.exp ?? 0) * 1000),
+      });
+    },
+  };
+}
+
+/**
+ * `slow_down` for clients polling faster than CIBA_INTERVAL (oidc-provider leaves it to us):
+ * the token endpoint's lookup of the request goes through a shared, per-request poll clock.
+ */
+export function installCibaPollGate(provider: Provider, settings: Settings, database: Database): void {
+  const model = provider.BackchannelAuthenticationRequest as unknown as { find(value: string, options?: unknown): Promise<unknown> };
+  const find = model.find.bind(model);
+  model.find = async (value: string, options?: unknown) => {
+    const ctx = Provider.ctx;
+    if (ctx?.oidc?.route === 'token' && ctx.oidc.params?.grant_type === CIBA_GRANT && !(await pollAllowed(database, value, settings))) {
+      throw new errors.SlowDown(`poll at most every ${settings.cibaInterval} s`);
+    }
+    return find(value, options);
+  };
+}
+
+async function pollAllowed(database: Database, authReqId: string, settings: Settings): Promise<boolean> {
+  const interval = sql.raw(`interval '${settings.cibaInterval} seconds'`);
+  const updated = await database.db.updateTable('ciba_poll').set({ last_polled_at: sql`now()` })
+    .where('auth_req_id', '=', authReqId).where('last_polled_at', '<=', sql<Date>`now() - ${interval}`)
+    .executeTakeFirst();
+  if (Number(updated.numUpdatedRows) > 0) return true;
+  const inserted = await database.db.insertInto('ciba_poll')
+    .values({ auth_req_id: authReqId, last_polled_at: sql`now()`, expires_at: sql`now() + ${sql.raw(`interval '${settings.ttl.ciba + 60} seconds'`)}` })
+    .onConflict((oc) => oc.column('auth_req_id').doNothing())
+    .executeTakeFirst();
+  return Number(inserted.numInsertedOrUpdatedRows ?? 0) > 0;
+}
