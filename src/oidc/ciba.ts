@@ -55,8 +55,10 @@ export function cibaConfiguration(settings: Settings, database: Database, channe
         nationalId: nationalIdOf(account.accountId)!,
         clientId: client.clientId,
         clientName: client.clientName ?? client.clientId,
-        bindingMessage: (request as unknown as { bindingMessage?: string }).bindingMessage,
-        expiresAt: new Date((request.exp ?? 0) * 1000),
+        // oidc-provider keeps the request parameters in `params`, and sets no `exp` on the
+        // instance when the lifetime is a function: `expiration` is the lifetime in seconds.
+        bindingMessage: (request.params as { binding_message?: string } | undefined)?.binding_message,
+        expiresAt: new Date(Date.now() + request.expiration * 1000),
       });
     },
   };

@@ -67,7 +67,8 @@ export class ApprovalService {
       id: newId('req'), kind: 'ciba', national_id: r.nationalId, interaction_uid: null, auth_req_id: r.authReqId,
       client_id: r.clientId, client_name: r.clientName,
       code: r.bindingMessage && /^\d{2}$/.test(r.bindingMessage) ? r.bindingMessage : randomDigits(2),
-      expires_at: r.expiresAt,
+      // A missing or past expiry from the host would make the request invisible to the device.
+      expires_at: r.expiresAt.getTime() > Date.now() ? r.expiresAt : new Date(Date.now() + this.host.settings.ttl.ciba * 1000),
     });
     this.notifier.notify(approval, devices);
     return approval;
@@ -108,9 +109,14 @@ export class ApprovalService {
     const answered = await this.store.answerApproval(a.id, device.id, decision === 'approve' ? 'approved' : 'denied');
     if (!answered) throw new EcpsRequestClosedError('request expired or already answered');
     if (answered.kind === 'ciba' && answered.auth_req_id) {
-      await this.host.finishCiba(answered.auth_req_id, answered.status === 'approved'
-        ? { nationalId: answered.national_id, authMode: 'MOBILE', amr: PUSH_AMR }
-        : { error: 'access_denied', description: 'La demande a été refusée sur l’e-CPS.' });
+      try {
+        await this.host.finishCiba(answered.auth_req_id, answered.status === 'approved'
+          ? { nationalId: answered.national_id, authMode: 'MOBILE', amr: PUSH_AMR }
+          : { error: 'access_denied', description: 'La demande a été refusée sur l’e-CPS.' });
+      } catch (err) {
+        // The provider no longer knows the request (expired there first): the answer came too late.
+        throw new EcpsRequestClosedError(`CIBA request could not be completed: ${(err as Error).message}`);
+      }
     }
     return answered;
   }
