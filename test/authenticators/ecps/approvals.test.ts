@@ -154,7 +154,7 @@ describe('e-CPS push approval by the device API', () => {
     expect(await app.service.approvals.loginStatus(uid, approval.id)).toBe('approved');
     controller.abort();
     expect(await watching).toBe(1);
-    expect(events).toEqual(['ready', 'approval_request']);
+    expect(events).toEqual(['ready', 'approval_request', 'approved']);
   });
 
   test('the device channel refuses a request without a valid signature', async () => {

@@ -48,7 +48,7 @@ async function codesFromPrompt(): Promise<{ emailCode: string; smsCode: string }
  * @example
  * openpsc ecps-device activate --server http://127.0.0.1:8080 --national-id 899700427885 \
  *   --state kit.json --pin 1234 --outbox data/ecps-outbox
- * openpsc ecps-device watch --state kit.json --pin 1234 --auto-approve
+ * openpsc ecps-device watch --state kit.json --pin 1234 --auto-approve [--count 1] [--timeout 60]
  * openpsc ecps-device approve --state kit.json --pin 1234 [--request req_…]
  * openpsc ecps-device otp --state kit.json --pin 1234
  */
@@ -88,16 +88,26 @@ export function registerEcpsDeviceCommands(program: Command): void {
   withState(device.command('otp').description('print the current one-time code'))
     .action(async (o: Common) => console.log((await unlocked(o)).otp()));
 
-  withState(device.command('watch').description('keep the device channel open and print requests (JSON lines)'))
+  withState(device.command('watch').description('keep the device channel open and print its events (JSON lines)'))
     .option('--auto-approve', 'approve every request as it arrives (CI)')
-    .action(async (o: Common & { autoApprove?: boolean }) => {
+    .option('--count <n>', 'with --auto-approve: exit after approving n requests', (v) => Number.parseInt(v, 10))
+    .option('--timeout <seconds>', 'exit after this many seconds', (v) => Number.parseInt(v, 10))
+    .action(async (o: Common & { autoApprove?: boolean; count?: number; timeout?: number }) => {
       const controller = new AbortController();
-      process.once('SIGINT', () => controller.abort());
-      process.once('SIGTERM', () => controller.abort());
-      await (await unlocked(o)).watch({
-        autoApprove: o.autoApprove, signal: controller.signal,
-        onEvent: (event, data) => console.log(JSON.stringify({ event, data })),
-      });
+      const stop = () => controller.abort();
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+      const timer = o.timeout ? setTimeout(stop, o.timeout * 1000) : undefined;
+      try {
+        await (await unlocked(o)).watch({
+          autoApprove: o.autoApprove, maxApprovals: o.count, signal: controller.signal,
+          onEvent: (event, data) => console.log(JSON.stringify({ event, data })),
+        });
+      } finally {
+        if (timer) clearTimeout(timer);
+        process.off('SIGINT', stop);
+        process.off('SIGTERM', stop);
+      }
     });
 
   withState(device.command('devices').description('list the professional’s devices'))

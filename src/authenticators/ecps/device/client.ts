@@ -96,6 +96,8 @@ export interface WatchOptions {
   autoApprove?: boolean;
   onEvent?: (event: string, data: unknown) => void;
   signal?: AbortSignal;
+  /** Stop after approving this many requests (CI: "approve the next login, then exit"). */
+  maxApprovals?: number;
 }
 
 /**
@@ -179,9 +181,11 @@ export class EcpsDevice {
    */
   async watch(options: WatchOptions = {}): Promise<number> {
     const path = `${this.state.apiBase}/device/events`;
+    const stop = new AbortController();
+    const signal = options.signal ? AbortSignal.any([options.signal, stop.signal]) : stop.signal;
     const res = await fetch(`${this.state.server}${path}`, {
       headers: { authorization: await this.authorization('GET', path), accept: 'text/event-stream' },
-      signal: options.signal,
+      signal,
     });
     if (!res.ok || !res.body) {
       const body = (await res.json().catch(() => ({}))) as Record<string, string>;
@@ -193,13 +197,21 @@ export class EcpsDevice {
         const data = JSON.parse(e.data) as unknown;
         options.onEvent?.(e.event, data);
         if (e.event === 'revoked') break;
-        if (e.event === 'approval_request' && options.autoApprove) {
-          const r = data as ApprovalEvent;
-          await this.answer('approve', r.request_id, r.code).then(() => { approved += 1; }, (err: Error) => options.onEvent?.('error', { request_id: r.request_id, message: err.message }));
+        if (e.event !== 'approval_request' || !options.autoApprove) continue;
+        const r = data as ApprovalEvent;
+        try {
+          await this.answer('approve', r.request_id, r.code);
+          approved += 1;
+          options.onEvent?.('approved', { request_id: r.request_id });
+        } catch (err) {
+          options.onEvent?.('error', { request_id: r.request_id, message: (err as Error).message });
         }
+        if (options.maxApprovals !== undefined && approved >= options.maxApprovals) break;
       }
     } catch (err) {
-      if (!options.signal?.aborted) throw err;
+      if (!signal.aborted) throw err;
+    } finally {
+      stop.abort();
     }
     return approved;
   }
