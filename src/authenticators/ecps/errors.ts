@@ -120,10 +120,3 @@ export class EcpsDeliveryError extends EcpsError {
   readonly error = 'temporarily_unavailable';
   readonly french = 'Le message n’a pas pu être envoyé. Réessayez dans quelques instants.';
 }
-
-export class EcpsConfigError extends EcpsError {
-  readonly code = 'ECPS_NOT_CONFIGURED';
-  readonly status = 500;
-  readonly error = 'server_error';
-  readonly french = 'Le service e-CPS n’est pas disponible.';
-}

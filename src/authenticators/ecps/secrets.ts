@@ -1,40 +1,28 @@
-import { createCipheriv, createDecipheriv, createHmac, randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
+import { createHmac, randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
 
-import { EcpsConfigError } from './errors.js';
+import { SecretBox } from '../../crypto/secret-box.js';
 
 /**
- * Server-side secrets of the e-CPS area: TOTP secrets encrypted with KEYS_ENCRYPTION_KEY
- * (AES-256-GCM, the device id as associated data so a ciphertext cannot be moved to another
- * device), and short codes stored as HMAC-SHA256 under a key derived from it (a plain hash of a
- * 6-digit code falls to a million guesses offline).
+ * Server-side secrets of the e-CPS area: TOTP secrets sealed with the shared SecretBox
+ * (AES-256-GCM under KEYS_ENCRYPTION_KEY, the device id as associated data so a ciphertext cannot
+ * be moved to another device), and short codes stored as HMAC-SHA256 under a key derived from it
+ * (a plain hash of a 6-digit code falls to a million guesses offline).
  */
 export class EcpsSecrets {
-  private readonly encryptionKey: Buffer;
+  private readonly box: SecretBox;
   private readonly hmacKey: Buffer;
 
   constructor(keysEncryptionKey: string | undefined) {
-    const key = keysEncryptionKey ? Buffer.from(keysEncryptionKey, 'base64') : Buffer.alloc(0);
-    if (key.length !== 32) throw new EcpsConfigError('KEYS_ENCRYPTION_KEY must be base64 of 32 bytes');
-    this.encryptionKey = key;
-    this.hmacKey = createHmac('sha256', key).update('openpsc/ecps/code-hash').digest();
+    this.box = new SecretBox(keysEncryptionKey);
+    this.hmacKey = createHmac('sha256', Buffer.from(keysEncryptionKey!, 'base64')).update('openpsc/ecps/code-hash').digest();
   }
 
-  /** `v1.<iv>.<ciphertext>.<tag>` (base64url). */
-  encrypt(plain: string, associatedData: string): string {
-    const iv = randomBytes(12);
-    const cipher = createCipheriv('aes-256-gcm', this.encryptionKey, iv);
-    cipher.setAAD(Buffer.from(associatedData));
-    const ct = Buffer.concat([cipher.update(plain, 'utf8'), cipher.final()]);
-    return ['v1', iv, ct, cipher.getAuthTag()].map((p) => (typeof p === 'string' ? p : p.toString('base64url'))).join('.');
+  encrypt(plain: string, deviceId: string): string {
+    return this.box.seal(plain, `ecps-totp:${deviceId}`);
   }
 
-  decrypt(box: string, associatedData: string): string {
-    const [v, iv, ct, tag] = box.split('.');
-    if (v !== 'v1' || !iv || !ct || !tag) throw new EcpsConfigError('malformed encrypted secret');
-    const decipher = createDecipheriv('aes-256-gcm', this.encryptionKey, Buffer.from(iv, 'base64url'));
-    decipher.setAAD(Buffer.from(associatedData));
-    decipher.setAuthTag(Buffer.from(tag, 'base64url'));
-    return Buffer.concat([decipher.update(Buffer.from(ct, 'base64url')), decipher.final()]).toString('utf8');
+  decrypt(sealed: string, deviceId: string): string {
+    return this.box.open(sealed, `ecps-totp:${deviceId}`);
   }
 
   /** Hash of a code bound to its purpose (`activation:<id>:email`). */

@@ -54,7 +54,7 @@ describe('server secrets (KEYS_ENCRYPTION_KEY)', () => {
   });
 
   test('a key that is not 32 bytes is refused', () => {
-    expect(() => new EcpsSecrets(Buffer.alloc(16).toString('base64'))).toThrow(/32 bytes/);
+    expect(() => new EcpsSecrets(Buffer.alloc(16).toString('base64'))).toThrow(/KEYS_ENCRYPTION_KEY: must be 32 random bytes/);
     expect(() => new EcpsSecrets(undefined)).toThrow(/KEYS_ENCRYPTION_KEY/);
   });
 
