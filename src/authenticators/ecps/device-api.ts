@@ -6,7 +6,7 @@ import type Koa from 'koa';
 
 import type { Logger } from '../../log/logger.js';
 import { verifyActivationRequest, verifyDeviceRequest } from './device-auth.js';
-import { EcpsBadRequestError, EcpsError, EcpsLockedError } from './errors.js';
+import { EcpsBadRequestError, EcpsDeviceNotFoundError, EcpsError, EcpsLockedError } from './errors.js';
 import { LOGIN_SCRIPT } from './login-script.js';
 import type { ApprovalEvent } from './notifier.js';
 import type { EcpsService } from './service.js';
@@ -88,9 +88,8 @@ export class DeviceApi {
     router.post('/device/devices/:id/revoke', errors, async (ctx) => {
       const { device } = await verifyDeviceRequest(this.ecps.store, target(ctx as Koa.Context));
       // A professional may revoke any of their own devices (a lost phone from the new one).
-      const done = await this.ecps.revokeDevice(ctx.params.id!, device.national_id);
-      if (!done) ctx.status = 404;
-      ctx.body = done ? { device_id: ctx.params.id, status: 'revoked' } : { error: 'invalid_request', error_description: 'no such active device', code: 'ECPS_REQUEST_NOT_FOUND' };
+      if (!(await this.ecps.revokeDevice(ctx.params.id!, device.national_id))) throw new EcpsDeviceNotFoundError('no such active device of this professional');
+      ctx.body = { device_id: ctx.params.id, status: 'revoked' };
     });
 
     router.get('/device/events', errors, async (ctx) => this.openChannel(ctx as Koa.Context));

@@ -80,6 +80,13 @@ export class EcpsRequestNotFoundError extends EcpsError {
   readonly french = 'Cette demande de connexion n’existe pas ou ne vous concerne pas.';
 }
 
+export class EcpsDeviceNotFoundError extends EcpsError {
+  readonly code = 'ECPS_DEVICE_NOT_FOUND';
+  readonly status = 404;
+  readonly error = 'invalid_request';
+  readonly french = 'Cet appareil n’existe pas ou est déjà révoqué.';
+}
+
 export class EcpsRequestClosedError extends EcpsError {
   readonly code = 'ECPS_REQUEST_CLOSED';
   readonly status = 409;

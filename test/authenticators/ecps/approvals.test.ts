@@ -181,7 +181,7 @@ describe('e-CPS device management', () => {
   test('a device cannot revoke another professional’s device', async () => {
     const a = await professionalWithDevice();
     const b = await professionalWithDevice();
-    await expect(a.device.revoke(b.device.deviceId)).rejects.toMatchObject({ status: 404 });
+    await expect(a.device.revoke(b.device.deviceId)).rejects.toMatchObject({ status: 404, code: 'ECPS_DEVICE_NOT_FOUND' });
     expect(await b.device.devices()).toHaveLength(1);
   });
 
