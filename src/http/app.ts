@@ -14,6 +14,7 @@ import { ensureSigningKeys, loadSigningJwks } from '../oidc/keys.js';
 import { createProvider } from '../oidc/provider.js';
 import { cookielessLogout } from '../oidc/psc/cookieless-logout.js';
 import { jwtTokenParams } from '../oidc/psc/jwt-token-params.js';
+import { noCors } from '../oidc/psc/no-cors.js';
 import { DISCOVERY_PATH, PSC_ROUTES, WALLET_DISCOVERY_PATH } from '../oidc/psc/routes.js';
 import { staticFiles } from './static-files.js';
 
@@ -82,6 +83,7 @@ export async function createOpenPsc({ settings, database, logger }: { settings: 
     a.publicRoutes(router);
     app.use(router.routes()).use(router.allowedMethods());
   }
+  app.use(noCors(issuerPath));
   app.use(jwtTokenParams(issuerPath, created.accessTokens));
   app.use(cookielessLogout(issuerPath, () => provider!, database.db));
   app.use(async (ctx, next) => {

@@ -18,6 +18,10 @@ export function installPscMiddleware(provider: Provider, settings: Settings): vo
       body.backchannel_token_delivery_modes_supported &&= ['poll'];
     } else if (route === 'token') {
       decorateTokenResponse(body, settings.ttl.refreshToken);
+    } else if (route === 'introspection' && body.active === true && body.jti === undefined) {
+      // oidc-provider omits the id of opaque tokens; ours are JWTs whose jti PSC echoes.
+      const token = ctx.oidc.entities.AccessToken;
+      if (token) body.jti = token.jti;
     } else if (route === 'backchannel_authentication') {
       body.interval = settings.cibaInterval;
     }

@@ -27,15 +27,19 @@ function sourceOf(ctx: KoaContextWithOIDC): Source | undefined {
  * `session_state` (= `sid`), `acr`, `auth_time`; plus `SubjectNameID` and `username`, which the
  * JWT leaves out (see access-token-jwt.ts) and introspection returns.
  */
-export function pscExtraTokenClaims(ctx: KoaContextWithOIDC, token: { accountId?: string; sid?: string; grantId?: string }): Record<string, unknown> | undefined {
+export function pscExtraTokenClaims(ctx: KoaContextWithOIDC, token: { accountId?: string; sid?: string; grantId?: string; clientId?: string; jti?: string }): Record<string, unknown> | undefined {
   if (!token.accountId) return undefined;
   const nationalId = nationalIdOf(token.accountId) ?? token.accountId;
   const source = sourceOf(ctx);
   return {
+    // jti and azp as in PSC's introspection responses (the JWT carries them anyway)
+    jti: token.jti,
+    azp: token.clientId,
     auth_time: source?.authTime,
     typ: 'Bearer',
     nonce: source?.nonce ?? '',
     session_state: token.sid ?? source?.sid ?? token.grantId,
+    sid: token.sid ?? source?.sid ?? token.grantId,
     acr: source?.acr,
     authMode: authModeFromAmr(source?.amr),
     otherIds: [{ identifiant: nationalId, origine: ORIGINE[nationalId[0] ?? ''] ?? 'RPPS', qualite: 1 }],
