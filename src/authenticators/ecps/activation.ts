@@ -47,10 +47,8 @@ export class ActivationService {
   async start(nationalId: string, clientIp: string): Promise<ActivationStarted> {
     if (!nationalId || nationalId.length > 64) throw new EcpsBadRequestError('national_id is required');
     const rule = { max: this.settings.activationMaxStarts, windowSeconds: this.settings.lockoutSeconds };
-    await this.throttle.assertOpen(`activation:nid:${nationalId}`);
-    await this.throttle.assertOpen(`activation:ip:${clientIp}`);
-    await this.throttle.hit(`activation:nid:${nationalId}`, rule);
-    await this.throttle.hit(`activation:ip:${clientIp}`, { ...rule, max: rule.max * 4 });
+    await this.throttle.take(`activation:nid:${nationalId}`, rule);
+    await this.throttle.take(`activation:ip:${clientIp}`, { ...rule, max: rule.max * 4 });
 
     const id = newId('act');
     const contact = await this.store.getContact(nationalId);

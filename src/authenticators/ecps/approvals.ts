@@ -43,10 +43,8 @@ export class ApprovalService {
     if (!nationalId || nationalId.length > 64) throw new EcpsBadRequestError('national id is required');
     // Each push wakes a phone up: limited per national id and per client address.
     const rule = { max: this.settings.pushMaxRequests, windowSeconds: this.settings.lockoutSeconds };
-    await this.throttle.assertOpen(`push:nid:${nationalId}`);
-    await this.throttle.assertOpen(`push:ip:${r.clientIp}`);
-    await this.throttle.hit(`push:nid:${nationalId}`, rule);
-    await this.throttle.hit(`push:ip:${r.clientIp}`, { ...rule, max: rule.max * 4 });
+    await this.throttle.take(`push:nid:${nationalId}`, rule);
+    await this.throttle.take(`push:ip:${r.clientIp}`, { ...rule, max: rule.max * 4 });
     if (!(await this.host.findProfessional(nationalId))) throw new EcpsUnknownProfessionalError('no such professional in activity');
     const devices = await this.store.activeDevices(nationalId);
     if (!devices.length) throw new EcpsNoDeviceError('no active e-CPS device');

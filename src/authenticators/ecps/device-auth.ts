@@ -47,6 +47,21 @@ async function checkClaims(store: EcpsStore, payload: JWTPayload, target: HttpTa
   return p;
 }
 
+type PublicKey = Awaited<ReturnType<typeof importJWK>>;
+// Imported keys by device id: importing a JWK costs more than verifying a signature. The JWK is
+// part of the cache key, so a changed row is never verified with a stale key.
+const keyCache = new Map<string, { jwk: string; key: PublicKey }>();
+
+async function devicePublicKey(device: DeviceRow): Promise<PublicKey> {
+  const jwk = JSON.stringify(device.public_jwk);
+  const cached = keyCache.get(device.id);
+  if (cached?.jwk === jwk) return cached.key;
+  const key = await importJWK(device.public_jwk as JWK, 'ES256');
+  if (keyCache.size >= 10_000) keyCache.clear();
+  keyCache.set(device.id, { jwk, key });
+  return key;
+}
+
 /** A request signed by an activated device's key (`kid` = device id); refused once revoked. */
 export async function verifyDeviceRequest(store: EcpsStore, target: HttpTarget): Promise<{ device: DeviceRow; claims: DeviceRequestClaims }> {
   const token = bearer(target);
@@ -56,7 +71,7 @@ export async function verifyDeviceRequest(store: EcpsStore, target: HttpTarget):
     const { payload: verified } = await jwtVerify(token, async (header) => {
       device = header.kid ? await store.activeDevice(header.kid) : undefined;
       if (!device) throw new EcpsDeviceAuthError('unknown or revoked device');
-      return importJWK(device.public_jwk as JWK, 'ES256');
+      return devicePublicKey(device);
     }, { algorithms: ['ES256'], typ: DEVICE_REQUEST_TYP });
     payload = verified;
   } catch (err) {

@@ -108,8 +108,12 @@ export class EcpsStore {
     return (await q.executeTakeFirst()).numUpdatedRows > 0n;
   }
 
-  async touchDevice(id: string): Promise<void> {
-    await this.db.updateTable('ecps_device').set({ last_seen_at: new Date() }).where('id', '=', id).execute();
+  /** Records that the device was seen; at most once a minute, to spare a write per request. */
+  async touchDevice(id: string, now = new Date()): Promise<void> {
+    await this.db.updateTable('ecps_device').set({ last_seen_at: now })
+      .where('id', '=', id)
+      .where((eb) => eb.or([eb('last_seen_at', 'is', null), eb('last_seen_at', '<', new Date(now.getTime() - 60_000))]))
+      .execute();
   }
 
   /** Marks TOTP time-step `step` used; false when it (or a later one) already was. */

@@ -26,7 +26,7 @@ export class Throttle {
   }
 
   /** Counts one failure (or use); locks the key when the window's count reaches the rule's max. */
-  async hit(key: string, rule: ThrottleRule, now = new Date()): Promise<{ count: number; locked: boolean }> {
+  async hit(key: string, rule: ThrottleRule, now = new Date()): Promise<{ count: number; locked: boolean; lockedUntil: Date | null }> {
     const windowStartedBefore = new Date(now.getTime() - rule.windowSeconds * 1000);
     const lockUntil = new Date(now.getTime() + rule.windowSeconds * 1000);
     const row = await this.db.insertInto('ecps_throttle')
@@ -39,7 +39,18 @@ export class Throttle {
       }))
       .returning(['failures', 'locked_until'])
       .executeTakeFirstOrThrow();
-    return { count: row.failures, locked: !!row.locked_until && row.locked_until > now };
+    return { count: row.failures, locked: !!row.locked_until && row.locked_until > now, lockedUntil: row.locked_until };
+  }
+
+  /**
+   * Counts one use and refuses it (EcpsLockedError) beyond `rule.max` uses per window — for
+   * limits on uses rather than on failures; one round trip.
+   */
+  async take(key: string, rule: ThrottleRule, now = new Date()): Promise<void> {
+    const { lockedUntil } = await this.hit(key, { ...rule, max: rule.max + 1 }, now);
+    if (lockedUntil && lockedUntil > now) {
+      throw new EcpsLockedError(`${key.split(':')[0]} locked`, Math.ceil((lockedUntil.getTime() - now.getTime()) / 1000));
+    }
   }
 
   async reset(key: string): Promise<void> {
