@@ -12,8 +12,8 @@ export function waitPage(v: { clientName: string; code: string; statusUrl: strin
     body: html`<h1>Validez sur votre e-CPS</h1>
 <p>Une demande de connexion à <strong>${v.clientName}</strong> a été envoyée à votre téléphone.</p>
 <p>Vérifiez que votre application e-CPS affiche le code suivant, puis validez avec votre code PIN :</p>
-<p class="ecps-code" id="ecps-code" aria-label="Code de vérification">${v.code}</p>
-<p id="ecps-wait" data-ecps-wait data-status-url="${v.statusUrl}" data-finish-url="${v.finishUrl}">En attente de votre validation (${Math.max(1, Math.round(v.expiresIn / 60))} min au plus)…</p>
+<p class="big-code" id="ecps-code" aria-label="Code de vérification">${v.code}</p>
+<p class="status" id="ecps-wait" role="status" data-ecps-wait data-status-url="${v.statusUrl}" data-finish-url="${v.finishUrl}">En attente de votre validation (${Math.max(1, Math.round(v.expiresIn / 60))} min au plus)…</p>
 <p><a href="${v.finishUrl}">J’ai répondu sur mon téléphone</a></p>`,
   });
 }
@@ -43,7 +43,7 @@ export function outcomePage(kind: OutcomeKind, v: { message?: string; retryUrl?:
     title: o.title,
     body: html`<h1>${o.title}</h1>
 <p class="ecps-outcome error" data-outcome="${kind}">${v.message ?? o.text}</p>
-${v.retryUrl ? html`<p><a class="ecps-retry" href="${v.retryUrl}">Réessayer</a></p>` : raw('')}`,
+${v.retryUrl ? html`<p class="actions"><a class="ecps-retry button primary" href="${v.retryUrl}">Réessayer</a></p>` : raw('')}`,
   });
 }
 
@@ -55,16 +55,16 @@ export function loginSectionHtml(v: { basePath: string; csrf: string; loginHint?
 <h2 id="ecps-title">Se connecter avec l’e-CPS</h2>
 <form method="post" action="${v.basePath}/push" id="ecps-push-form">${csrf}
 <label for="ecps-national-id">Identifiant national (RPPS ou ADELI)</label>
-<input id="ecps-national-id" name="national_id" autocomplete="username" required maxlength="64" value="${id}">
-<button type="submit" id="ecps-push">Recevoir une notification sur mon téléphone</button>
+<input type="text" id="ecps-national-id" name="national_id" autocomplete="username" required maxlength="64" value="${id}">
+<div class="actions"><button type="submit" class="primary" id="ecps-push">Recevoir une notification sur mon téléphone</button></div>
 </form>
 <form method="post" action="${v.basePath}/otp" id="ecps-otp-form">${csrf}
-<p>Ou saisissez le code à usage unique affiché par votre application e-CPS :</p>
+<p class="method">Ou saisissez le code à usage unique affiché par votre application e-CPS :</p>
 <label for="ecps-otp-national-id">Identifiant national</label>
-<input id="ecps-otp-national-id" name="national_id" autocomplete="username" required maxlength="64" value="${id}">
+<input type="text" id="ecps-otp-national-id" name="national_id" autocomplete="username" required maxlength="64" value="${id}">
 <label for="ecps-otp">Code à 6 chiffres</label>
-<input id="ecps-otp" name="otp" inputmode="numeric" pattern="[0-9]{6}" autocomplete="one-time-code" required maxlength="6">
-<button type="submit" id="ecps-otp-submit">Valider le code</button>
+<input type="text" id="ecps-otp" name="otp" inputmode="numeric" pattern="[0-9]{6}" autocomplete="one-time-code" required maxlength="6">
+<div class="actions"><button type="submit" class="secondary" id="ecps-otp-submit">Valider le code</button></div>
 </form>
 </div>`.html;
 }

@@ -95,6 +95,23 @@ describe('e-CPS activation with my contact details', () => {
     expect(err).toMatchObject({ status: 429, error: 'slow_down', code: 'ECPS_LOCKED' });
   });
 
+  test('a private key in the jwk header, or another algorithm, is refused', async () => {
+    const { activationId, codes } = await started();
+    const { generateKeyPair, exportJWK, SignJWT } = await import('jose');
+    const path = '/ecps/activation/complete';
+    const claims = { activation_id: activationId, email_code: codes.emailCode, sms_code: codes.smsCode, htm: 'POST', htu: path, jti: 'a-sufficiently-long-nonce-1' };
+    const ec = await generateKeyPair('ES256', { extractable: true });
+    const withPrivate = await new SignJWT(claims).setProtectedHeader({ alg: 'ES256', typ: 'ecps-request+jwt', jwk: await exportJWK(ec.privateKey) }).setIssuedAt().sign(ec.privateKey);
+    const rsa = await generateKeyPair('RS256', { extractable: true });
+    const withRsa = await new SignJWT({ ...claims, jti: 'a-sufficiently-long-nonce-2' }).setProtectedHeader({ alg: 'RS256', typ: 'ecps-request+jwt', jwk: await exportJWK(rsa.publicKey) }).setIssuedAt().sign(rsa.privateKey);
+    for (const jws of [withPrivate, withRsa]) {
+      const res = await fetch(`${app.origin}${path}`, { method: 'POST', headers: { authorization: `ECPS-Device ${jws}` } });
+      expect([400, 401]).toContain(res.status);
+      expect((await res.json() as { code: string }).code).toMatch(/^ECPS_(BAD_REQUEST|DEVICE_AUTH_FAILED)$/);
+    }
+    expect(await app.t.database.db.selectFrom('ecps_activation').select('consumed_at').where('id', '=', activationId).executeTakeFirst()).toEqual({ consumed_at: null });
+  });
+
   test('the activation must be signed by the key it registers', async () => {
     const { activationId, codes } = await started();
     const res = await fetch(`${app.origin}/ecps/activation/complete`, {

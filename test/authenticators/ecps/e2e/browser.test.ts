@@ -64,6 +64,7 @@ describe('e-CPS browser login (Chromium, real provider)', () => {
     expect(await page.inputValue('#ecps-national-id')).toBe(nationalId);
     await page.click('#ecps-push');
     const shown = (await page.textContent('#ecps-code'))!.trim();
+    const finishUrl = new URL((await page.getAttribute('#ecps-wait', 'data-finish-url'))!, page.url()).toString();
     expect(cspViolations).toEqual([]); // the wait page's script is a static file under a strict CSP
     const [pending] = await device.pending();
     expect(pending).toMatchObject({ code: shown, client_name: 'Logiciel de test' });
@@ -75,6 +76,10 @@ describe('e-CPS browser login (Chromium, real provider)', () => {
     expect(userinfo).toMatchObject({ SubjectNameID: nationalId, authMode: 'MOBILE' });
     expect(await recordedAmr(nationalId)).toEqual(['swk', 'pin']);
     expect(cspViolations).toEqual([]);
+    // The approval was turned into a login once: its finish URL now only says it has expired.
+    await page.goto(finishUrl);
+    await page.waitForSelector('[data-outcome="expired"]');
+    expect(await page.textContent('.ecps-outcome')).toMatch(/expiré/);
     await page.context().close();
   });
 
