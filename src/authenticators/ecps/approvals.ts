@@ -86,6 +86,13 @@ export class ApprovalService {
     return a && { nationalId: a.national_id, authMode: 'MOBILE', amr: PUSH_AMR };
   }
 
+  /** Request `id` if it is pending, unexpired and for this device's professional. */
+  async pendingById(id: string, device: DeviceRow): Promise<ApprovalEvent | undefined> {
+    const a = await this.store.approval(id);
+    const open = a && a.national_id === device.national_id && a.status === 'pending' && a.expires_at > new Date();
+    return open ? approvalEvent(a) : undefined;
+  }
+
   /** Requests waiting for this device's professional (newest first). */
   async pendingFor(device: DeviceRow): Promise<ApprovalEvent[]> {
     return (await this.store.pendingApprovals(device.national_id)).map(approvalEvent);

@@ -11,8 +11,13 @@ import { LOGIN_SCRIPT } from './login-script.js';
 import type { ApprovalEvent } from './notifier.js';
 import type { EcpsService } from './service.js';
 
-/** How often an open device channel re-reads pending requests (requests made on another node). */
-const CHANNEL_CHECK_MS = 5000;
+/**
+ * How often an open device channel re-reads its pending requests and its device's status: often
+ * without the PostgreSQL bus (the only way to hear of other nodes), seldom with it (a safety net
+ * for signals lost while the bus reconnects).
+ */
+const CHANNEL_CHECK_MS = { withBus: 30_000, withoutBus: 5000 };
+const PING_MS = 15_000;
 
 /** Answers an EcpsError as JSON `{error, error_description, code}` with its HTTP status. */
 async function jsonErrors(ctx: Koa.Context, next: Koa.Next, logger: Logger): Promise<void> {
@@ -117,19 +122,27 @@ export class DeviceApi {
       sent.add(e.request_id);
       write('approval_request', e, e.request_id);
     };
-    const unsubscribe = this.ecps.notifier.subscribe(device.national_id, send);
-    const check = async () => {
-      if (!(await this.ecps.store.activeDevice(device.id))) {
-        write('revoked', { device_id: device.id });
-        res.end();
+    const revoked = () => {
+      write('revoked', { device_id: device.id });
+      res.end();
+    };
+    const unsubscribe = this.ecps.notifier.subscribe(device.national_id, (signal) => {
+      if (signal.type === 'revoked') {
+        if (signal.device_id === device.id) revoked();
         return;
       }
+      if (sent.has(signal.request_id)) return;
+      void this.ecps.approvals.pendingById(signal.request_id, device).then((e) => e && send(e), () => {});
+    });
+    const check = async () => {
+      if (!(await this.ecps.store.activeDevice(device.id))) return revoked();
       for (const e of (await this.ecps.approvals.pendingFor(device)).reverse()) send(e);
-      if (!res.writableEnded) res.write(': ping\n\n');
     };
-    const timer = setInterval(() => void check().catch(() => res.end()), CHANNEL_CHECK_MS);
+    const checkTimer = setInterval(() => void check().catch(() => res.end()), this.ecps.bus ? CHANNEL_CHECK_MS.withBus : CHANNEL_CHECK_MS.withoutBus);
+    const pingTimer = setInterval(() => { if (!res.writableEnded) res.write(': ping\n\n'); }, PING_MS);
     res.on('close', () => {
-      clearInterval(timer);
+      clearInterval(checkTimer);
+      clearInterval(pingTimer);
       unsubscribe();
       this.channels.delete(res);
     });

@@ -1,4 +1,5 @@
 import type { Logger } from '../../log/logger.js';
+import type { DeviceSignal, PgDeviceBus } from './bus.js';
 import type { ApprovalRow, DeviceRow } from './store.js';
 
 /** What a device is told about a request for approval (SSE `approval_request`, push webhook). */
@@ -19,19 +20,22 @@ export function approvalEvent(a: ApprovalRow): ApprovalEvent {
   };
 }
 
-type Listener = (event: ApprovalEvent) => void;
+/** What a device channel is told: a request to show (by id: it reads it), or a revocation. */
+export type ChannelSignal = { type: 'approval_request'; request_id: string } | { type: 'revoked'; device_id: string };
+type Listener = (signal: ChannelSignal) => void;
 
 /**
- * Tells devices of new requests: live to the device channels (SSE) open on this node, and to an
- * external push gateway when ECPS_PUSH_WEBHOOK_URL is set. Channels on other nodes find the
- * request on their next database check (see device-api.ts), so no message bus is needed.
+ * Tells devices of new requests and revocations: the device channels (SSE) open on this node at
+ * once; those on other nodes through the PostgreSQL bus when there is one (else on their next
+ * periodic database check, see device-api.ts); and an external push gateway when
+ * ECPS_PUSH_WEBHOOK_URL is set.
  */
 export class ApprovalNotifier {
   private readonly listeners = new Map<string, Set<Listener>>();
 
-  constructor(private readonly logger: Logger, private readonly pushWebhookUrl?: string) {}
+  constructor(private readonly logger: Logger, private readonly pushWebhookUrl?: string, private readonly bus?: PgDeviceBus) {}
 
-  /** Subscribes a device channel to its professional's requests; returns the unsubscribe. */
+  /** Subscribes a device channel to its professional's signals; returns the unsubscribe. */
   subscribe(nationalId: string, listener: Listener): () => void {
     let set = this.listeners.get(nationalId);
     if (!set) this.listeners.set(nationalId, (set = new Set()));
@@ -42,10 +46,27 @@ export class ApprovalNotifier {
     };
   }
 
+  /** Delivers a signal to this node's channels (also what the bus calls for other nodes' signals). */
+  dispatch(signal: DeviceSignal): void {
+    const { national_id: nationalId, ...forChannel } = signal;
+    for (const listener of this.listeners.get(nationalId) ?? []) listener(forChannel as ChannelSignal);
+  }
+
   notify(approval: ApprovalRow, devices: DeviceRow[]): void {
-    const event = approvalEvent(approval);
-    for (const listener of this.listeners.get(approval.national_id) ?? []) listener(event);
-    if (this.pushWebhookUrl) void this.pushToGateway(event, devices);
+    void this.broadcast({ type: 'approval_request', national_id: approval.national_id, request_id: approval.id });
+    if (this.pushWebhookUrl) void this.pushToGateway(approvalEvent(approval), devices);
+  }
+
+  /** Resolves once other nodes are told (the admin CLI may close its database right after). */
+  async revoked(device: { id: string; national_id: string }): Promise<void> {
+    await this.broadcast({ type: 'revoked', national_id: device.national_id, device_id: device.id });
+  }
+
+  private broadcast(signal: DeviceSignal): Promise<void> {
+    this.dispatch(signal);
+    return this.bus?.publish(signal).catch((err: Error) => {
+      this.logger.warn({ event: 'ecps.bus_publish_failed', err: err.message }, 'e-CPS device bus publish failed');
+    }) ?? Promise.resolve();
   }
 
   // The gateway gets no secret: the device fetches nothing with it, it only wakes the app up.

@@ -31,6 +31,7 @@ export const createEcpsAuthenticator: AuthenticatorFactory = (host) => {
     renderLogin: (view) => ({ html: loginSectionHtml({ basePath: view.basePath, csrf: view.csrf, loginHint: view.loginHint }) }),
     ciba: service.ciba,
     async start() {
+      await service.bus?.start((signal) => service.notifier.dispatch(signal));
       purgeTimer = setInterval(() => {
         service.store.purge().catch((err: Error) => host.logger.warn({ event: 'ecps.purge_failed', err: err.message }, 'e-CPS purge failed'));
       }, PURGE_EVERY_MS);
@@ -39,6 +40,7 @@ export const createEcpsAuthenticator: AuthenticatorFactory = (host) => {
     async stop() {
       if (purgeTimer) clearInterval(purgeTimer);
       deviceApi.closeChannels();
+      await service.bus?.stop();
     },
   };
   return authenticator;

@@ -2,6 +2,7 @@ import type { AuthenticatorHost, CibaChannel } from '../plugin.js';
 import { ActivationService } from './activation.js';
 import { ApprovalService } from './approvals.js';
 import { selectChannels, type ActivationChannels } from './channels/select.js';
+import { PgDeviceBus } from './bus.js';
 import { ApprovalNotifier } from './notifier.js';
 import { OtpService } from './otp.js';
 import { EcpsSecrets } from './secrets.js';
@@ -38,6 +39,8 @@ export class EcpsService {
   readonly store: EcpsStore;
   readonly throttle: Throttle;
   readonly secrets: EcpsSecrets;
+  /** Signals between nodes (PostgreSQL only; PGlite is one process). */
+  readonly bus?: PgDeviceBus;
   readonly notifier: ApprovalNotifier;
   readonly activation: ActivationService;
   readonly approvals: ApprovalService;
@@ -48,7 +51,8 @@ export class EcpsService {
     this.store = new EcpsStore(host.database.db);
     this.throttle = new Throttle(host.database.db);
     this.secrets = new EcpsSecrets(host.settings.keysEncryptionKey);
-    this.notifier = new ApprovalNotifier(host.logger, settings.pushWebhookUrl);
+    this.bus = host.database.pool ? new PgDeviceBus(host.database.pool, host.logger) : undefined;
+    this.notifier = new ApprovalNotifier(host.logger, settings.pushWebhookUrl, this.bus);
     this.activation = new ActivationService(this.store, this.throttle, this.secrets, channels ?? selectChannels(settings, host.logger), settings, host.logger);
     this.approvals = new ApprovalService(this.store, this.throttle, this.notifier, host, settings);
     this.otp = new OtpService(this.store, this.throttle, this.secrets, host, settings);
@@ -60,9 +64,11 @@ export class EcpsService {
 
   /** Revokes at once: the device's next signed request, answer or code is refused. */
   async revokeDevice(deviceId: string, nationalId?: string): Promise<boolean> {
-    const done = await this.store.revokeDevice(deviceId, nationalId);
-    if (done) this.host.logger.info({ event: 'ecps.device_revoked', deviceId }, 'e-CPS device revoked');
-    return done;
+    const revoked = await this.store.revokeDevice(deviceId, nationalId);
+    if (!revoked) return false;
+    this.host.logger.info({ event: 'ecps.device_revoked', deviceId }, 'e-CPS device revoked');
+    await this.notifier.revoked(revoked);
+    return true;
   }
 
   /** CIBA channel MOBILE (psc-contract.md §14). */

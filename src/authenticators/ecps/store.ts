@@ -100,12 +100,12 @@ export class EcpsStore {
     return !!row;
   }
 
-  /** Revokes a device (of `nationalId` when given); false when there was no such active device. */
-  async revokeDevice(id: string, nationalId?: string): Promise<boolean> {
+  /** Revokes a device (of `nationalId` when given); undefined when there was no such active device. */
+  async revokeDevice(id: string, nationalId?: string): Promise<{ id: string; national_id: string } | undefined> {
     let q = this.db.updateTable('ecps_device').set({ status: 'revoked', revoked_at: new Date() })
       .where('id', '=', id).where('status', '=', 'active');
     if (nationalId) q = q.where('national_id', '=', nationalId);
-    return (await q.executeTakeFirst()).numUpdatedRows > 0n;
+    return q.returning(['id', 'national_id']).executeTakeFirst();
   }
 
   /** Records that the device was seen; at most once a minute, to spare a write per request. */
