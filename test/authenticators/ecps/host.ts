@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { Writable } from 'node:stream';
 
 import Router from '@koa/router';
 import Koa from 'koa';
@@ -48,7 +49,11 @@ export interface EcpsTestApp {
 
 const CSP = "default-src 'self'; script-src 'self'; style-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
 
-export async function startEcpsTestApp(overrides: Record<string, string | number> = {}): Promise<EcpsTestApp> {
+/**
+ * Starts the test app. `logLines`, when given, receives every log line (level debug), so tests can
+ * check what is logged — and what never is.
+ */
+export async function startEcpsTestApp(overrides: Record<string, string | number> = {}, logLines?: string[]): Promise<EcpsTestApp> {
   const t = await createTestDatabase();
   const outboxDir = mkdtempSync(path.join(tmpdir(), 'ecps-outbox-'));
   const settings = loadSettings({}, {
@@ -61,7 +66,9 @@ export async function startEcpsTestApp(overrides: Record<string, string | number
   const host: AuthenticatorHost = {
     settings,
     database: t.database,
-    logger: createLogger(process.env.ECPS_TEST_LOG ?? 'silent'),
+    logger: logLines
+      ? createLogger('debug', new Writable({ write(chunk, _enc, done) { logLines.push(String(chunk)); done(); } }))
+      : createLogger(process.env.ECPS_TEST_LOG ?? 'silent'),
     findProfessional: (nationalId) => loadProfessional(t.database.db, nationalId),
     async finishLogin(ctx, result) {
       const uid = String(ctx.params.uid);
