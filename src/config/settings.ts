@@ -143,7 +143,8 @@ export function loadSettings(env: Record<string, string | undefined> = process.e
     clientCertHeaderFormat: oneOf(raw, 'CLIENT_CERT_HEADER_FORMAT', ['pem-urlencoded', 'base64-der'] as const),
     authenticators,
     logLevel: oneOf(raw, 'LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const),
-    demo: bool(raw, 'DEMO'),
+    // auto: the fresh-machine default (no DATABASE_URL) runs the demo; a real deployment does not.
+    demo: str(raw, 'DEMO') === 'auto' ? !databaseUrl && !production : bool(raw, 'DEMO'),
     production,
     keysEncryptionKey,
     cookieKeys,

@@ -9,6 +9,8 @@ import type { Database } from '../db/database.js';
 import { createAuthenticatorHost } from '../interactions/host.js';
 import { interactionRouter } from '../interactions/routes.js';
 import type { Logger } from '../log/logger.js';
+import { ensureDemoClient } from '../demo/demo-client.js';
+import { demoRelyingParty } from '../demo/relying-party.js';
 import { ClientRegistry } from '../oidc/clients.js';
 import { ensureSigningKeys, loadSigningJwks } from '../oidc/keys.js';
 import { createProvider } from '../oidc/provider.js';
@@ -19,6 +21,8 @@ import { DISCOVERY_PATH, PSC_ROUTES, WALLET_DISCOVERY_PATH } from '../oidc/psc/r
 import { staticFiles } from './static-files.js';
 
 export interface OpenPsc {
+  /** Lines shown on the demo page (demo national ids, how to approve with the device simulator). */
+  setDemoHints(hints: string[]): void;
   app: Koa;
   provider: Provider;
   authenticators: Authenticator[];
@@ -39,6 +43,7 @@ export async function createOpenPsc({ settings, database, logger }: { settings: 
   const clients = new ClientRegistry(database.db, box, { allowHttp: !settings.production });
 
   let provider: Provider | undefined;
+  let demoHints: string[] = [];
   const host = createAuthenticatorHost({ settings, database, logger, provider: () => provider! });
   const authenticators: Authenticator[] = [];
   for (const id of settings.authenticators) {
@@ -66,7 +71,17 @@ export async function createOpenPsc({ settings, database, logger }: { settings: 
   const interactions = interactionRouter({ settings, provider: () => provider!, host, authenticators });
   const providerCallback = provider.callback();
 
+  app.keys = settings.cookieKeys;
   app.use(staticFiles());
+  if (settings.demo) {
+    const demo = await ensureDemoClient(settings, clients);
+    const rp = demoRelyingParty(settings, demo, () => demoHints);
+    app.use(rp.routes()).use(rp.allowedMethods());
+    app.use(async (ctx, next) => {
+      if (ctx.path === '/' && ctx.method === 'GET') ctx.redirect('/demo/');
+      else await next();
+    });
+  }
   app.use(async (ctx, next) => {
     // PSC's non-standard discovery path serves the same document as the standard one.
     if (ctx.path === `${issuerPath}${WALLET_DISCOVERY_PATH}`) ctx.path = `${issuerPath}${DISCOVERY_PATH}`;
@@ -102,6 +117,7 @@ export async function createOpenPsc({ settings, database, logger }: { settings: 
     provider,
     authenticators,
     clients,
+    setDemoHints(hints) { demoHints = hints; },
     async stop() {
       for (const a of authenticators) await a.stop?.();
     },

@@ -24,6 +24,8 @@ export interface ClientInput {
   scopes?: string[];
   /** CIBA poll grant allowed. */
   ciba?: boolean;
+  /** An API that introspects the access tokens of every client (psc-contract.md §15). */
+  resourceServer?: boolean;
   /** PKCE S256 mandatory for this client (PKCE_REQUIRED makes it mandatory for all). */
   pkceRequired?: boolean;
   backchannelLogoutUri?: string;
@@ -91,6 +93,7 @@ export function toMetadata(input: ClientInput, clientId: string, { allowHttp = f
     token_endpoint_auth_method: authMethod,
     scope: scopes.join(' '),
     pkce_required: Boolean(input.pkceRequired),
+    resource_server: Boolean(input.resourceServer),
     ...(input.ciba ? { backchannel_token_delivery_mode: 'poll', backchannel_user_code_parameter: false } : {}),
     ...(input.backchannelLogoutUri ? {
       backchannel_logout_uri: checkUri(input.backchannelLogoutUri, 'back-channel logout URI', { allowHttp }),

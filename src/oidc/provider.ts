@@ -61,10 +61,10 @@ export function createProvider(deps: ProviderDeps): { provider: Provider; access
     subjectTypes: ['public'],
     extraParams: ['channel', 'kc_idp_hint'],
     extraClientMetadata: {
-      properties: ['pkce_required'],
+      properties: ['pkce_required', 'resource_server'],
       validator(_ctx, key, value) {
-        if (key === 'pkce_required' && value !== undefined && typeof value !== 'boolean') {
-          throw new errors.InvalidClientMetadata('pkce_required must be a boolean');
+        if ((key === 'pkce_required' || key === 'resource_server') && value !== undefined && typeof value !== 'boolean') {
+          throw new errors.InvalidClientMetadata(`${key} must be a boolean`);
         }
       },
     },
@@ -96,8 +96,10 @@ export function createProvider(deps: ProviderDeps): { provider: Provider; access
       claimsParameter: { enabled: true },
       introspection: {
         enabled: true,
-        // A client sees only its own tokens; PSC resource servers introspect with their own client.
-        allowedPolicy: async (ctx, client, token) => token.clientId === client.clientId || client.metadata().scope?.includes('introspection') === true,
+        // A client sees its own tokens; a resource server (an API behind PSC login, which
+        // introspects the tokens it receives: psc-contract.md §15) sees every access token.
+        allowedPolicy: async (_ctx, client, token) =>
+          token.clientId === client.clientId || (client.metadata().resource_server === true && token.kind === 'AccessToken'),
       },
       revocation: {
         enabled: true,

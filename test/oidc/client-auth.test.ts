@@ -113,7 +113,7 @@ describe('userinfo', () => {
   test('an ID token can be signed PS256 or ES256 for clients that register it', async () => {
     for (const alg of ['PS256', 'ES256'] as const) {
       const rp = await registerRp(idp, { idTokenSignedResponseAlg: alg, redirectUris: [`http://127.0.0.1:9/${alg}`] });
-      rp.config.clientMetadata().id_token_signed_response_alg = alg;
+      (rp.config.clientMetadata() as { id_token_signed_response_alg?: string }).id_token_signed_response_alg = alg;
       const { tokens } = await loginAndGetTokens(idp, rp, ID_NAT);
       expect(JSON.parse(Buffer.from(tokens.id_token!.split('.')[0]!, 'base64url').toString()).alg).toBe(alg);
     }

@@ -70,3 +70,12 @@ describe('payloads compared key by key with the published PSC captures', () => {
     expect(id.exp - id.iat).toBe(120);
   });
 });
+
+describe('introspection policy', () => {
+  test('another client cannot introspect; a resource server can', async () => {
+    const other = await registerRp(idp, { redirectUris: ['http://127.0.0.1:9/other'] });
+    expect(await client.tokenIntrospection(other.config, tokens.access_token)).toEqual({ active: false });
+    const api = await registerRp(idp, { redirectUris: ['http://127.0.0.1:9/api'], resourceServer: true });
+    expect(await client.tokenIntrospection(api.config, tokens.access_token)).toMatchObject({ active: true, SubjectNameID: ID_NAT });
+  });
+});

@@ -36,6 +36,7 @@ export function registerClients(program: Command): void {
     .option('--scope <scope>', 'allowed scope (repeatable; default openid scope_all)', collect)
     .option('--ciba', 'allow CIBA (poll mode)')
     .option('--pkce-required', 'require PKCE S256 for this client')
+    .option('--resource-server', 'an API allowed to introspect the access tokens of every client')
     .option('--backchannel-logout-uri <uri>', 'back-channel logout URI')
     .option('--id-token-alg <alg>', 'ID token signing algorithm (RS256, PS256, ES256)')
     .option('--userinfo-alg <alg>', 'return userinfo as a JWT signed with this algorithm')
@@ -52,6 +53,7 @@ export function registerClients(program: Command): void {
         scopes: o.scope as string[] | undefined,
         ciba: Boolean(o.ciba),
         pkceRequired: Boolean(o.pkceRequired),
+        resourceServer: Boolean(o.resourceServer),
         backchannelLogoutUri: o.backchannelLogoutUri as string | undefined,
         idTokenSignedResponseAlg: o.idTokenAlg as never,
         userinfoSignedResponseAlg: o.userinfoAlg as never,
