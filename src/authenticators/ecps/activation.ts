@@ -35,7 +35,8 @@ export class ActivationService {
     private readonly store: EcpsStore,
     private readonly throttle: Throttle,
     private readonly secrets: EcpsSecrets,
-    private readonly channels: ActivationChannels,
+    /** Chosen on first use: administration commands never send anything. */
+    private readonly channels: () => ActivationChannels,
     private readonly settings: EcpsSettings,
     private readonly logger: Logger,
   ) {}
@@ -64,11 +65,11 @@ export class ActivationService {
     if (reachable) {
       const minutes = Math.round(this.settings.activationTtl / 60);
       try {
-        await this.channels.email.send({
+        await this.channels().email.send({
           to: contact.email!, subject: 'Activation de votre e-CPS',
           text: `Votre code d'activation e-CPS (courriel) : ${emailCode}\nIl est valable ${minutes} minutes. Ne le communiquez à personne.`,
         });
-        await this.channels.sms.send({
+        await this.channels().sms.send({
           to: contact.mobile!, subject: 'e-CPS',
           text: `Votre code d'activation e-CPS (SMS) : ${smsCode}. Valable ${minutes} min. Ne le communiquez a personne.`,
         });

@@ -1,4 +1,5 @@
 import type { Authenticator, AuthenticatorFactory } from '../plugin.js';
+import { selectChannels } from './channels/select.js';
 import { DeviceApi } from './device-api.js';
 import { loginSectionHtml } from './pages.js';
 import { InteractionRoutes } from './routes.js';
@@ -18,7 +19,8 @@ const PURGE_EVERY_MS = 10 * 60_000;
  * await ecps.ciba!.canAuthenticate('899700427885');
  */
 export const createEcpsAuthenticator: AuthenticatorFactory = (host) => {
-  const service = new EcpsService(host);
+  // Fail at start, naming the setting, rather than at the first activation.
+  const service = new EcpsService(host, selectChannels(host.settings.ecps, host.logger));
   const deviceApi = new DeviceApi(service);
   let purgeTimer: NodeJS.Timeout | undefined;
 

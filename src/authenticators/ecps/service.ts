@@ -53,7 +53,9 @@ export class EcpsService {
     this.secrets = new EcpsSecrets(host.settings.keysEncryptionKey);
     this.bus = host.database.pool ? new PgDeviceBus(host.database.pool, host.logger) : undefined;
     this.notifier = new ApprovalNotifier(host.logger, settings.pushWebhookUrl, this.bus);
-    this.activation = new ActivationService(this.store, this.throttle, this.secrets, channels ?? selectChannels(settings, host.logger), settings, host.logger);
+    let chosen = channels;
+    const activationChannels = () => (chosen ??= selectChannels(settings, host.logger));
+    this.activation = new ActivationService(this.store, this.throttle, this.secrets, activationChannels, settings, host.logger);
     this.approvals = new ApprovalService(this.store, this.throttle, this.notifier, host, settings);
     this.otp = new OtpService(this.store, this.throttle, this.secrets, host, settings);
   }

@@ -31,6 +31,15 @@ export interface EcpsSettings {
 }
 
 /**
+ * The channels chosen must be usable: checked when the e-CPS authenticator starts (not when
+ * settings load, so that a server or a command without e-CPS needs none of this).
+ */
+export function assertEcpsDeliverable(s: EcpsSettings): void {
+  if (s.emailChannel === 'smtp' && !s.smtpUrl) throw new ConfigError('ECPS_SMTP_URL', 'is required when ECPS_EMAIL_CHANNEL=smtp (the default in production)');
+  if (s.smsChannel === 'webhook' && !s.smsWebhookUrl) throw new ConfigError('ECPS_SMS_WEBHOOK_URL', 'is required when ECPS_SMS_CHANNEL=webhook (the default in production)');
+}
+
+/**
  * Reads the ECPS_* settings. An empty channel means "outbox outside production, the real channel
  * in production"; production refuses the outbox, which would leave codes in a folder.
  */
@@ -44,10 +53,8 @@ export function parseEcpsSettings(raw: Raw, { production, dataDir }: { productio
   const emailChannel = pick('ECPS_EMAIL_CHANNEL', 'smtp');
   const smsChannel = pick('ECPS_SMS_CHANNEL', 'webhook');
   const smtpUrl = str(raw, 'ECPS_SMTP_URL') || undefined;
-  if (emailChannel === 'smtp' && !smtpUrl) throw new ConfigError('ECPS_SMTP_URL', 'is required when ECPS_EMAIL_CHANNEL=smtp');
   if (smtpUrl && !/^smtps?:\/\//.test(smtpUrl)) throw new ConfigError('ECPS_SMTP_URL', 'must be an smtp:// or smtps:// URL');
   const smsWebhookUrl = url(raw, 'ECPS_SMS_WEBHOOK_URL', { optional: true });
-  if (smsChannel === 'webhook' && !smsWebhookUrl) throw new ConfigError('ECPS_SMS_WEBHOOK_URL', 'is required when ECPS_SMS_CHANNEL=webhook');
   const lockoutSeconds = int(raw, 'ECPS_LOCKOUT_SECONDS', { min: 1, max: 86_400 });
   return {
     emailChannel,

@@ -9,7 +9,8 @@ import { SmtpEmailChannel } from '../../../src/authenticators/ecps/channels/emai
 import { codeInMessage, OutboxChannel, readOutbox } from '../../../src/authenticators/ecps/channels/outbox.js';
 import { WebhookSmsChannel } from '../../../src/authenticators/ecps/channels/sms.js';
 import { maskAddress } from '../../../src/authenticators/ecps/channels/channel.js';
-import { parseEcpsSettings } from '../../../src/authenticators/ecps/settings.js';
+import { selectChannels } from '../../../src/authenticators/ecps/channels/select.js';
+import { assertEcpsDeliverable, parseEcpsSettings } from '../../../src/authenticators/ecps/settings.js';
 import { loadSettings } from '../../../src/config/settings.js';
 import { startRecorder } from './http-recorder.js';
 
@@ -100,11 +101,16 @@ describe('e-CPS settings', () => {
   });
 
   test('production needs the real channels and refuses the outbox; errors name the setting', () => {
-    expect(() => parseEcpsSettings(base, { production: true, dataDir: '/d' })).toThrow(/^ECPS_SMTP_URL: is required/);
-    expect(() => parseEcpsSettings({ ...base, ECPS_SMTP_URL: 'smtp://relay' }, { production: true, dataDir: '/d' })).toThrow(/^ECPS_SMS_WEBHOOK_URL/);
+    // Settings load without them (a server without e-CPS needs none); the plug-in checks at start.
+    const bare = parseEcpsSettings(base, { production: true, dataDir: '/d' });
+    expect(() => assertEcpsDeliverable(bare)).toThrow(/^ECPS_SMTP_URL: is required/);
+    expect(() => selectChannels(bare)).toThrow(/^ECPS_SMTP_URL: is required/);
+    expect(() => assertEcpsDeliverable(parseEcpsSettings({ ...base, ECPS_SMTP_URL: 'smtp://relay' }, { production: true, dataDir: '/d' }))).toThrow(/^ECPS_SMS_WEBHOOK_URL/);
+    expect(() => parseEcpsSettings({ ...base, ECPS_SMTP_URL: 'http://relay' }, { production: false, dataDir: '/d' })).toThrow(/^ECPS_SMTP_URL: must be an smtp/);
     expect(() => parseEcpsSettings({ ...base, ECPS_EMAIL_CHANNEL: 'outbox' }, { production: true, dataDir: '/d' })).toThrow(/^ECPS_EMAIL_CHANNEL: the development outbox is refused/);
     const s = parseEcpsSettings({ ...base, ECPS_SMTP_URL: 'smtp://relay:25', ECPS_SMS_WEBHOOK_URL: 'https://sms.example/send' }, { production: true, dataDir: '/d' });
     expect(s).toMatchObject({ emailChannel: 'smtp', smsChannel: 'webhook' });
+    expect(() => assertEcpsDeliverable(s)).not.toThrow();
     expect(() => parseEcpsSettings({ ...base, ECPS_APPROVAL_TTL: 5 }, { production: false, dataDir: '/d' })).toThrow(/^ECPS_APPROVAL_TTL/);
     expect(() => parseEcpsSettings({ ...base, ECPS_EMAIL_CHANNEL: 'pigeon' }, { production: false, dataDir: '/d' })).toThrow(/^ECPS_EMAIL_CHANNEL: must be one of/);
   });

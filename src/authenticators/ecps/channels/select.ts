@@ -1,5 +1,5 @@
 import type { Logger } from '../../../log/logger.js';
-import type { EcpsSettings } from '../settings.js';
+import { assertEcpsDeliverable, type EcpsSettings } from '../settings.js';
 import type { MessageChannel } from './channel.js';
 import { SmtpEmailChannel } from './email.js';
 import { OutboxChannel } from './outbox.js';
@@ -12,6 +12,7 @@ export interface ActivationChannels {
 
 /** The email and SMS channels the settings choose (ECPS_EMAIL_CHANNEL, ECPS_SMS_CHANNEL). */
 export function selectChannels(settings: EcpsSettings, logger?: Logger): ActivationChannels {
+  assertEcpsDeliverable(settings);
   const email = settings.emailChannel === 'smtp'
     ? new SmtpEmailChannel(settings.smtpUrl!, settings.emailFrom)
     : new OutboxChannel('email', settings.outboxDir, logger);
