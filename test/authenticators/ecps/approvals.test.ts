@@ -111,6 +111,20 @@ describe('e-CPS push approval by the device API', () => {
     expect(r).toMatchObject({ status: 409, body: { error: 'expired_token', code: 'ECPS_REQUEST_CLOSED' } });
   });
 
+  test('two devices answering at once: exactly one answer wins', async () => {
+    const { p, device: first } = await professionalWithDevice();
+    const { device: second } = await activateDevice(app.origin, app.outboxDir, p);
+    for (let round = 0; round < 5; round += 1) {
+      const { approval } = await loginRequest(p.nationalId);
+      const results = await Promise.allSettled([first.approve(approval.id), second.deny(approval.id)]);
+      expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+      const lost = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;
+      expect(lost.reason).toMatchObject({ status: 409, code: 'ECPS_REQUEST_CLOSED' });
+      const row = (await app.service.store.approval(approval.id))!;
+      expect(row.device_id).toBe(results[0]!.status === 'fulfilled' ? first.deviceId : second.deviceId);
+    }
+  });
+
   test('an expired request cannot be approved and reads as timeout', async () => {
     const { p, device } = await professionalWithDevice();
     const { uid, approval } = await loginRequest(p.nationalId);

@@ -46,6 +46,13 @@ describe('e-CPS one-time code login', () => {
     expect(app.logins.some((l) => l.uid === replay.uid)).toBe(false);
   });
 
+  test('the same code submitted twice at once logs in once', async () => {
+    const { p, device } = await professionalWithDevice();
+    const code = device.otp();
+    const results = await Promise.all([submitOtp(p.nationalId, code), submitOtp(p.nationalId, code), submitOtp(p.nationalId, code)]);
+    expect(results.map((r) => r.status).sort()).toEqual([200, 400, 400]);
+  });
+
   test('an older code (previous time-step) is refused once a newer one was used', async () => {
     const { p, device } = await professionalWithDevice();
     const now = Date.now();
