@@ -171,6 +171,26 @@ describe('e-CPS push approval by the device API', () => {
     expect(events).toEqual(['ready', 'approval_request', 'approved']);
   });
 
+  test('with reconnect, the channel survives a server restart and still auto-approves', async () => {
+    const { p, device } = await professionalWithDevice();
+    const events: string[] = [];
+    let readyCount = 0;
+    let secondReady!: () => void;
+    const reopened = new Promise<void>((r) => { secondReady = r; });
+    const watching = device.watch({
+      autoApprove: true, maxApprovals: 1, reconnect: true, reconnectDelayMs: 50,
+      onEvent: (e) => { events.push(e); if (e === 'ready' && ++readyCount === 2) secondReady(); },
+    });
+    for (let i = 0; i < 100 && readyCount < 1; i += 1) await new Promise((r) => setTimeout(r, 20));
+    await app.authenticator.stop!(); // closes every device channel, as a restart would
+    await app.authenticator.start!();
+    await reopened;
+    const { uid, approval } = await loginRequest(p.nationalId);
+    expect(await watching).toBe(1);
+    expect(await app.service.approvals.loginStatus(uid, approval.id)).toBe('approved');
+    expect(events).toEqual(['ready', 'ready', 'approval_request', 'approved']);
+  });
+
   test('the device channel refuses a request without a valid signature', async () => {
     const res = await fetch(`${app.origin}/ecps/device/events`);
     expect(res.status).toBe(401);

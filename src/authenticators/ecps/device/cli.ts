@@ -48,7 +48,7 @@ async function codesFromPrompt(): Promise<{ emailCode: string; smsCode: string }
  * @example
  * openpsc ecps-device activate --server http://127.0.0.1:8080 --national-id 899700427885 \
  *   --state kit.json --pin 1234 --outbox data/ecps-outbox
- * openpsc ecps-device watch --state kit.json --pin 1234 --auto-approve [--count 1] [--timeout 60]
+ * openpsc ecps-device watch --state kit.json --pin 1234 --auto-approve [--count 1] [--timeout 60] [--no-reconnect]
  * openpsc ecps-device approve --state kit.json --pin 1234 [--request req_…]
  * openpsc ecps-device otp --state kit.json --pin 1234
  */
@@ -92,7 +92,8 @@ export function registerEcpsDeviceCommands(program: Command): void {
     .option('--auto-approve', 'approve every request as it arrives (CI)')
     .option('--count <n>', 'with --auto-approve: exit after approving n requests', (v) => Number.parseInt(v, 10))
     .option('--timeout <seconds>', 'exit after this many seconds', (v) => Number.parseInt(v, 10))
-    .action(async (o: Common & { autoApprove?: boolean; count?: number; timeout?: number }) => {
+    .option('--no-reconnect', 'exit when the server closes the channel instead of reopening it')
+    .action(async (o: Common & { autoApprove?: boolean; count?: number; timeout?: number; reconnect: boolean }) => {
       const controller = new AbortController();
       const stop = () => controller.abort();
       process.once('SIGINT', stop);
@@ -100,7 +101,7 @@ export function registerEcpsDeviceCommands(program: Command): void {
       const timer = o.timeout ? setTimeout(stop, o.timeout * 1000) : undefined;
       try {
         await (await unlocked(o)).watch({
-          autoApprove: o.autoApprove, maxApprovals: o.count, signal: controller.signal,
+          autoApprove: o.autoApprove, maxApprovals: o.count, signal: controller.signal, reconnect: o.reconnect,
           onEvent: (event, data) => console.log(JSON.stringify({ event, data })),
         });
       } finally {

@@ -7,32 +7,18 @@ import { DEVICE_AUTH_SCHEME, DEVICE_REQUEST_TYP } from '../device-auth.js';
 import type { ApprovalEvent } from '../notifier.js';
 import type { DeviceView } from '../service.js';
 import { totpCode } from '../totp.js';
-import { readEventStream } from './events.js';
+import { call } from './http.js';
 import { openSecrets, sealSecrets, type DeviceSecrets, type DeviceState } from './keystore.js';
+import { watchChannel, type WatchOptions } from './watch.js';
 
-/** The device API refused a call: its JSON error, with the HTTP status. */
-export class DeviceApiError extends Error {
-  override name = 'DeviceApiError';
-  constructor(readonly status: number, readonly error: string, readonly code: string | undefined, description: string) {
-    super(`${status} ${error}${code ? ` (${code})` : ''}: ${description}`);
-  }
-}
+export { DeviceApiError } from './http.js';
+export type { WatchOptions } from './watch.js';
 
 export interface ServerRef {
   /** Origin, e.g. `http://127.0.0.1:8080`. */
   server: string;
   /** Path of the device API (default `/ecps`). */
   apiBase?: string;
-}
-
-async function call<T>(url: string, init: RequestInit): Promise<T> {
-  const res = await fetch(url, init);
-  const text = await res.text();
-  const body = text ? (JSON.parse(text) as Record<string, unknown>) : {};
-  if (!res.ok) {
-    throw new DeviceApiError(res.status, String(body.error ?? 'error'), body.code as string | undefined, String(body.error_description ?? text));
-  }
-  return body as T;
 }
 
 type SigningKey = Awaited<ReturnType<typeof importJWK>>;
@@ -91,14 +77,6 @@ export async function completeActivation(ref: ServerRef, a: CompleteActivation):
 /** The request a device answered: its id and the code it displayed. */
 export type AnsweredRequest = Pick<ApprovalEvent, 'request_id' | 'code'> & Partial<ApprovalEvent>;
 
-export interface WatchOptions {
-  /** Approve every request as it arrives (CI). */
-  autoApprove?: boolean;
-  onEvent?: (event: string, data: unknown) => void;
-  signal?: AbortSignal;
-  /** Stop after approving this many requests (CI: "approve the next login, then exit"). */
-  maxApprovals?: number;
-}
 
 /**
  * A phone unlocked with its PIN: answers requests, shows one-time codes, manages devices.
@@ -175,45 +153,13 @@ export class EcpsDevice {
   }
 
   /**
-   * Keeps the device channel open (server-sent events) until `signal` aborts or the server ends
-   * it; with `autoApprove`, approves each request as it arrives. Resolves with the number of
-   * requests approved.
+   * Keeps the device channel open (server-sent events) until `signal` aborts, the device is
+   * revoked, or `maxApprovals` is reached; with `autoApprove`, approves each request as it
+   * arrives; with `reconnect`, reopens the channel when the server closes it. Resolves with the
+   * number of requests approved.
    */
   async watch(options: WatchOptions = {}): Promise<number> {
-    const path = `${this.state.apiBase}/device/events`;
-    const stop = new AbortController();
-    const signal = options.signal ? AbortSignal.any([options.signal, stop.signal]) : stop.signal;
-    const res = await fetch(`${this.state.server}${path}`, {
-      headers: { authorization: await this.authorization('GET', path), accept: 'text/event-stream' },
-      signal,
-    });
-    if (!res.ok || !res.body) {
-      const body = (await res.json().catch(() => ({}))) as Record<string, string>;
-      throw new DeviceApiError(res.status, body.error ?? 'error', body.code, body.error_description ?? '');
-    }
-    let approved = 0;
-    try {
-      for await (const e of readEventStream(res.body)) {
-        const data = JSON.parse(e.data) as unknown;
-        options.onEvent?.(e.event, data);
-        if (e.event === 'revoked') break;
-        if (e.event !== 'approval_request' || !options.autoApprove) continue;
-        const r = data as ApprovalEvent;
-        try {
-          await this.answer('approve', r.request_id, r.code);
-          approved += 1;
-          options.onEvent?.('approved', { request_id: r.request_id });
-        } catch (err) {
-          options.onEvent?.('error', { request_id: r.request_id, message: (err as Error).message });
-        }
-        if (options.maxApprovals !== undefined && approved >= options.maxApprovals) break;
-      }
-    } catch (err) {
-      if (!signal.aborted) throw err;
-    } finally {
-      stop.abort();
-    }
-    return approved;
+    return watchChannel(this, options);
   }
 }
 
