@@ -16,7 +16,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 
 import pg from 'pg';
@@ -135,6 +135,7 @@ async function main(): Promise<void> {
       concurrency: CONCURRENCY,
       seconds: Number(seconds.toFixed(2)),
       approvalsPerSecond: Number((latencies.length / seconds).toFixed(1)),
+      machine: { cpus: cpus().length, loadAverage1m: Number(loadavg()[0]!.toFixed(2)) },
       latencyMs: { p50: Number(percentile(latencies, 0.5).toFixed(1)), p95: Number(percentile(latencies, 0.95).toFixed(1)), max: Number(latencies.at(-1)!.toFixed(1)) },
     };
     console.log(JSON.stringify(result, null, 2));
