@@ -3,7 +3,7 @@ import type Router from '@koa/router';
 import type Koa from 'koa';
 
 import type { InteractionView } from '../plugin.js';
-import { EcpsCsrfError, EcpsError } from './errors.js';
+import { EcpsCsrfError, EcpsError, EcpsLockedError } from './errors.js';
 import { outcomePage, waitPage } from './pages.js';
 import type { EcpsService } from './service.js';
 
@@ -49,7 +49,8 @@ export class InteractionRoutes {
         let view: InteractionView;
         try {
           view = await this.ecps.host.describeInteraction(c);
-        } catch {
+        } catch (err) {
+          logger.debug({ event: 'ecps.interaction_gone', uid, err: (err as Error).message }, 'e-CPS step for an interaction that is gone');
           return html(c, outcomePage('expired', { message: 'Votre session de connexion a expiré. Recommencez depuis le service que vous utilisiez.' }), 400);
         }
         try {
@@ -57,7 +58,7 @@ export class InteractionRoutes {
         } catch (err) {
           if (!(err instanceof EcpsError)) throw err;
           logger.info({ event: 'ecps.login_refused', errorCode: err.code, uid, reason: err.message }, 'e-CPS login step refused');
-          if (err.status === 429) c.set('Retry-After', String((err as { retryAfterSeconds?: number }).retryAfterSeconds ?? 60));
+          if (err instanceof EcpsLockedError) c.set('Retry-After', String(err.retryAfterSeconds));
           html(c, outcomePage('error', { message: err.french, retryUrl: loginPageOf(base) }), err.status);
         }
       };
