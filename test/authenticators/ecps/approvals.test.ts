@@ -116,7 +116,8 @@ describe('e-CPS push approval by the device API', () => {
     const { device: second } = await activateDevice(app.origin, app.outboxDir, p);
     for (let round = 0; round < 5; round += 1) {
       const { approval } = await loginRequest(p.nationalId);
-      const results = await Promise.allSettled([first.approve(approval.id), second.deny(approval.id)]);
+      // Straight to the answer (no look-up of pending requests first), as a phone that was notified.
+      const results = await Promise.allSettled([first.answer('approve', approval.id, approval.code), second.answer('deny', approval.id, approval.code)]);
       expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
       const lost = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;
       expect(lost.reason).toMatchObject({ status: 409, code: 'ECPS_REQUEST_CLOSED' });
