@@ -23,10 +23,12 @@ export async function activateDevice(origin: string, outboxDir: string, p: { nat
   return { device: await EcpsDevice.unlock(state, PIN), state };
 }
 
+// Unique within a test file (one database each): a counter, after a random per-file prefix.
+const prefix = String(Math.floor(Math.random() * 1000)).padStart(3, '0');
 let counter = 0;
 /** A fresh national id and contacts for one test. */
 export function newProfessional(): { nationalId: string; email: string; mobile: string } {
   counter += 1;
-  const n = String(900000 + counter + Math.floor(Math.random() * 90000));
-  return { nationalId: `8997${n.padStart(8, '0')}`, email: `pro${n}@example.fr`, mobile: `+336${n.padStart(8, '0')}` };
+  const n = `${prefix}${String(counter).padStart(5, '0')}`;
+  return { nationalId: `8997${n}`, email: `pro${n}@example.fr`, mobile: `+336${n}` };
 }
