@@ -7,7 +7,8 @@ import { Command } from 'commander';
 
 import { registerEcpsAdminCommands } from '../../../src/authenticators/ecps/cli.js';
 import { registerEcpsDeviceCommands } from '../../../src/authenticators/ecps/device/cli.js';
-import { newProfessional } from './device-helpers.js';
+import { startActivation } from '../../../src/authenticators/ecps/device/client.js';
+import { newProfessional, outboxCodes } from './device-helpers.js';
 import { startEcpsTestApp, type EcpsTestApp } from './host.js';
 
 let app: EcpsTestApp;
@@ -103,6 +104,18 @@ describe('openpsc ecps-device (reference simulator)', () => {
     expect((await openpsc('ecps', 'devices', 'revoke', activated.device_id)).out).toContain('revoked');
     await expect(openpsc('ecps-device', 'approve', ...common)).rejects.toMatchObject({ status: 401 });
     await expect(openpsc('ecps', 'devices', 'revoke', activated.device_id)).rejects.toThrow(/no active device/);
+  });
+
+  test('activate in two steps with the codes typed in (--activation-id, --email-code, --sms-code)', async () => {
+    const p = newProfessional();
+    await app.addProfessional(p.nationalId, { email: p.email, mobile: p.mobile });
+    const { activation_id: activationId } = await startActivation({ server: app.origin }, p.nationalId);
+    const codes = await outboxCodes(app.outboxDir, p.email, p.mobile);
+    const state = path.join(dir, 'typed.json');
+    const r = await openpsc('ecps-device', 'activate', '--server', app.origin, '--national-id', p.nationalId, '--activation-id', activationId,
+      '--email-code', codes.emailCode, '--sms-code', codes.smsCode, '--name', 'Téléphone de Kit', '--state', state, '--pin', '0000');
+    expect(JSON.parse(r.out)).toMatchObject({ national_id: p.nationalId });
+    expect(await app.service.listDevices(p.nationalId)).toEqual([expect.objectContaining({ name: 'Téléphone de Kit', status: 'active' })]);
   });
 
   test('a device revokes itself', async () => {
