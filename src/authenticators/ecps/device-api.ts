@@ -19,8 +19,12 @@ import type { EcpsService } from './service.js';
 const CHANNEL_CHECK_MS = { withBus: 30_000, withoutBus: 5000 };
 const PING_MS = 15_000;
 
-/** Answers an EcpsError as JSON `{error, error_description, code}` with its HTTP status. */
+/**
+ * Every device API answer is uncacheable; an EcpsError becomes JSON
+ * `{error, error_description, code}` with its HTTP status.
+ */
 async function jsonErrors(ctx: Koa.Context, next: Koa.Next, logger: Logger): Promise<void> {
+  ctx.set('Cache-Control', 'no-store');
   try {
     await next();
   } catch (err) {
@@ -28,7 +32,6 @@ async function jsonErrors(ctx: Koa.Context, next: Koa.Next, logger: Logger): Pro
     logger.info({ event: 'ecps.device_api_refused', errorCode: err.code, path: ctx.path, reason: err.message }, 'e-CPS device request refused');
     ctx.status = err.status;
     if (err instanceof EcpsLockedError) ctx.set('Retry-After', String(err.retryAfterSeconds));
-    ctx.set('Cache-Control', 'no-store');
     ctx.body = err.toJSON();
   }
 }
@@ -60,20 +63,17 @@ export class DeviceApi {
       const body = (ctx.request.body ?? {}) as { national_id?: unknown };
       if (typeof body.national_id !== 'string') throw new EcpsBadRequestError('national_id is required');
       ctx.status = 202;
-      ctx.set('Cache-Control', 'no-store');
       ctx.body = await this.ecps.activation.start(body.national_id.trim(), ctx.ip);
     });
 
     router.post('/activation/complete', errors, async (ctx) => {
       const { publicJwk, claims } = await verifyActivationRequest(this.ecps.store, target(ctx as Koa.Context));
       ctx.status = 201;
-      ctx.set('Cache-Control', 'no-store');
       ctx.body = await this.ecps.activation.complete(publicJwk, claims);
     });
 
     router.get('/device/requests', errors, async (ctx) => {
       const { device } = await verifyDeviceRequest(this.ecps.store, target(ctx as Koa.Context));
-      ctx.set('Cache-Control', 'no-store');
       ctx.body = { requests: await this.ecps.approvals.pendingFor(device) };
     });
 
@@ -86,7 +86,6 @@ export class DeviceApi {
 
     router.get('/device/devices', errors, async (ctx) => {
       const { device } = await verifyDeviceRequest(this.ecps.store, target(ctx as Koa.Context));
-      ctx.set('Cache-Control', 'no-store');
       ctx.body = { devices: await this.ecps.listDevices(device.national_id) };
     });
 

@@ -35,7 +35,13 @@ describe('e-CPS push approval by the device API', () => {
     expect(approval.code).toMatch(/^\d{2}$/);
     const [seen] = await device.pending();
     expect(seen).toMatchObject({ request_id: approval.id, kind: 'login', client_name: 'Logiciel de test', code: approval.code });
-    await device.approve();
+    const res = await fetch(`${app.origin}/ecps/device/requests/${approval.id}/answer`, {
+      method: 'POST',
+      headers: { authorization: await device.authorization('POST', `/ecps/device/requests/${approval.id}/answer`, { request_id: approval.id, code: approval.code, decision: 'approve' }) },
+    });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('cache-control')).toBe('no-store');
+    expect(await res.json()).toEqual({ request_id: approval.id, status: 'approved' });
     expect(await app.service.approvals.loginStatus(uid, approval.id)).toBe('approved');
     expect(await app.service.approvals.consumeLogin(uid, approval.id)).toEqual({ nationalId: p.nationalId, authMode: 'MOBILE', amr: ['swk', 'pin'] });
     expect(await app.service.approvals.consumeLogin(uid, approval.id)).toBeUndefined();
