@@ -19,6 +19,9 @@ delete common.setupFilesAfterEach;
 
 export default {
   testTimeout: 60_000,
+  // Reporters are global in jest: the conformance reporter keeps only test/conformance/ results
+  // (module → passed / failed / skipped table, reports/conformance.{json,md}).
+  reporters: ['default', '<rootDir>/test/conformance/support/reporter.js'],
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/test/**/*.test.ts'], testPathIgnorePatterns: ['/test/conformance/'] },
     { ...common, displayName: 'conformance', testMatch: ['<rootDir>/test/conformance/**/*.test.ts'] },

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 
+import { registerAuditCommands } from '../audit/commands.js';
 import { registerEcpsCommands } from '../authenticators/ecps/cli.js';
 import { openCliContext } from './context.js';
 import { migrate, migrationStatus } from '../db/migrate.js';
@@ -12,6 +13,7 @@ export function registerCommands(program: Command): void {
   registerServe(program);
   registerClients(program);
   registerKeys(program);
+  registerAuditCommands(program);
   registerEcpsCommands(program);
   program
     .command('migrate')

@@ -4,6 +4,7 @@ import path from 'node:path';
 
 import { parseEcpsSettings, type EcpsSettings } from '../authenticators/ecps/settings.js';
 import { ConfigError } from './errors.js';
+import { readOpsSettings, type OpsSettings } from './ops-settings.js';
 import { bool, int, list, oneOf, str, url, type Raw } from './parse.js';
 
 /** Where the project's files live (config/, migrations/, data files), from src/ or dist/src/. */
@@ -62,6 +63,8 @@ export interface Settings {
   /** Secrets: taken from the environment, never logged (see src/config/secrets.ts). */
   keysEncryptionKey?: string;
   cookieKeys: string[];
+  /** Limits, rate limits, shutdown, CSP origins, metrics (src/config/ops-settings.ts). */
+  ops: OpsSettings;
   /** e-CPS authenticator (src/authenticators/ecps/settings.ts). */
   ecps: EcpsSettings;
 }
@@ -148,6 +151,7 @@ export function loadSettings(env: Record<string, string | undefined> = process.e
     production,
     keysEncryptionKey,
     cookieKeys,
+    ops: readOpsSettings(raw),
     ecps: parseEcpsSettings(raw, { production, dataDir }),
   };
 }

@@ -3,6 +3,7 @@ import type { ColumnType } from 'kysely';
 import type { EcpsTables } from '../authenticators/ecps/tables.js';
 import type { DirectoryTables } from '../directory/tables.js';
 import type { OidcTables } from '../oidc/tables.js';
+import type { OpsTables } from '../ops/tables.js';
 
 export interface SchemaMigrationsTable {
   name: string;
@@ -11,6 +12,6 @@ export interface SchemaMigrationsTable {
 }
 
 /** Every table, by area: each area declares its own in its `tables.ts`. */
-export interface Schema extends OidcTables, DirectoryTables, EcpsTables {
+export interface Schema extends OidcTables, DirectoryTables, EcpsTables, OpsTables {
   schema_migrations: SchemaMigrationsTable;
 }

@@ -18,6 +18,9 @@ import { cookielessLogout } from '../oidc/psc/cookieless-logout.js';
 import { jwtTokenParams } from '../oidc/psc/jwt-token-params.js';
 import { noCors } from '../oidc/psc/no-cors.js';
 import { DISCOVERY_PATH, PSC_ROUTES, WALLET_DISCOVERY_PATH } from '../oidc/psc/routes.js';
+import { AuthenticationEvents } from '../audit/authentication-events.js';
+import { instrumentProvider, type Metrics } from './metrics.js';
+import { installOpsLayer } from './ops-layer.js';
 import { staticFiles } from './static-files.js';
 
 export interface OpenPsc {
@@ -27,6 +30,7 @@ export interface OpenPsc {
   provider: Provider;
   authenticators: Authenticator[];
   clients: ClientRegistry;
+  metrics: Metrics;
   /** Stops the plug-ins (the caller closes the server and the database). */
   stop(): Promise<void>;
 }
@@ -36,15 +40,35 @@ export interface OpenPsc {
  * (`/auth/realms/<realm>`), PSC's extra discovery path and wallet authorization path, the login
  * interaction and the authenticators' routes.
  */
-export async function createOpenPsc({ settings, database, logger }: { settings: Settings; database: Database; logger: Logger }): Promise<OpenPsc> {
+export interface OpenPscOptions {
+  settings: Settings;
+  database: Database;
+  logger: Logger;
+  /** True once a graceful shutdown started: /readyz then answers 503 (src/http/shutdown.ts). */
+  stopping?: () => boolean;
+}
+
+export async function createOpenPsc({ settings, database, logger, stopping }: OpenPscOptions): Promise<OpenPsc> {
   const box = new SecretBox(settings.keysEncryptionKey);
   await ensureSigningKeys(database.db, box);
   const signingJwks = await loadSigningJwks(database.db, box);
   const clients = new ClientRegistry(database.db, box, { allowHttp: !settings.production });
 
+  const app = new Koa({ proxy: settings.trustProxy });
+  app.keys = settings.cookieKeys;
+  // Request id and log, timing, security headers, /healthz /readyz /metrics, body limit, rate limits.
+  const ops = installOpsLayer(app, {
+    settings,
+    database,
+    logger,
+    stopping,
+    checks: { signingKeys: async () => (signingJwks.length ? true : 'no signing key') },
+  });
+  const events = new AuthenticationEvents(database.db, ops.metrics, logger);
+
   let provider: Provider | undefined;
   let demoHints: string[] = [];
-  const host = createAuthenticatorHost({ settings, database, logger, provider: () => provider! });
+  const host = createAuthenticatorHost({ settings, database, logger, events, provider: () => provider! });
   const authenticators: Authenticator[] = [];
   for (const id of settings.authenticators) {
     const load = AUTHENTICATOR_FACTORIES[id];
@@ -63,15 +87,14 @@ export async function createOpenPsc({ settings, database, logger }: { settings: 
     cibaChannels: authenticators.flatMap((a) => (a.ciba ? [a.ciba] : [])),
   });
   provider = created.provider;
+  instrumentProvider(provider, ops.metrics);
   provider.on('server_error', (ctx, err) => logger.error({ err, route: (ctx as { oidc?: { route?: string } }).oidc?.route }, 'provider error'));
 
-  const app = new Koa({ proxy: settings.trustProxy });
   const issuerPath = settings.issuerPath;
   const walletAuthPath = settings.authorizationEndpoint ? new URL(settings.authorizationEndpoint).pathname : undefined;
   const interactions = interactionRouter({ settings, provider: () => provider!, host, authenticators });
   const providerCallback = provider.callback();
 
-  app.keys = settings.cookieKeys;
   app.use(staticFiles());
   if (settings.demo) {
     const demo = await ensureDemoClient(settings, clients);
@@ -117,8 +140,10 @@ export async function createOpenPsc({ settings, database, logger }: { settings: 
     provider,
     authenticators,
     clients,
+    metrics: ops.metrics,
     setDemoHints(hints) { demoHints = hints; },
     async stop() {
+      ops.stop();
       for (const a of authenticators) await a.stop?.();
     },
   };

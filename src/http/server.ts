@@ -5,19 +5,31 @@ import type { Database } from '../db/database.js';
 import type { Logger } from '../log/logger.js';
 import { purgeExpired } from '../oidc/adapter.js';
 import { createOpenPsc, type OpenPsc } from './app.js';
+import { gracefulShutdown, type GracefulShutdown } from './shutdown.js';
 
 export interface RunningServer {
   server: http.Server;
   openpsc: OpenPsc;
-  close(): Promise<void>;
+  shutdown: GracefulShutdown;
 }
 
 const PURGE_EVERY_MS = 10 * 60 * 1000;
 
-/** Starts the IdP: HTTP server, plug-ins, and the periodic purge of expired provider rows. */
-export async function startServer({ settings, database, logger }: { settings: Settings; database: Database; logger: Logger }): Promise<RunningServer> {
-  const openpsc = await createOpenPsc({ settings, database, logger });
-  const server = http.createServer(openpsc.app.callback());
+/**
+ * Starts the IdP: HTTP server, plug-ins, the periodic purge of expired provider rows, and the
+ * graceful shutdown (SIGTERM/SIGINT: stop accepting, finish in-flight requests, stop the plug-ins,
+ * close the database last).
+ */
+export async function startServer({ settings, database, logger, exit }: { settings: Settings; database: Database; logger: Logger; exit?: (code: number) => void }): Promise<RunningServer> {
+  const server = http.createServer();
+  const shutdown = gracefulShutdown(server, {
+    timeoutMs: settings.ops.shutdownTimeout * 1000,
+    drainDelayMs: settings.ops.shutdownDrainDelay * 1000,
+    logger,
+    ...(exit ? { exit } : {}),
+  });
+  const openpsc = await createOpenPsc({ settings, database, logger, stopping: () => shutdown.stopping });
+  server.on('request', openpsc.app.callback());
   server.requestTimeout = 30_000;
   server.headersTimeout = 15_000;
   await new Promise<void>((resolve, reject) => {
@@ -28,13 +40,9 @@ export async function startServer({ settings, database, logger }: { settings: Se
     purgeExpired(database.db).catch((err: unknown) => logger.warn({ err }, 'purge of expired provider rows failed'));
   }, PURGE_EVERY_MS);
   purge.unref();
-  return {
-    server,
-    openpsc,
-    async close() {
-      clearInterval(purge);
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      await openpsc.stop();
-    },
-  };
+  // Closers run in reverse order: plug-ins, then the purge timer, then the database.
+  shutdown.onClose(() => database.close());
+  shutdown.onClose(() => clearInterval(purge));
+  shutdown.onClose(() => openpsc.stop());
+  return { server, openpsc, shutdown };
 }

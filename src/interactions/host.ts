@@ -6,6 +6,7 @@ import type { Settings } from '../config/settings.js';
 import type { Database } from '../db/database.js';
 import { loadProfessional, nationalIdOf, subjectOf } from '../directory/claims.js';
 import type { Logger } from '../log/logger.js';
+import type { AuthenticationEvents } from '../audit/authentication-events.js';
 import { csrfValid } from './csrf.js';
 
 /** Login refused because the professional is not (or no longer) in the mirror. */
@@ -17,10 +18,12 @@ export class UnknownProfessionalError extends Error {
   }
 }
 
+const authenticatorOf = (r: LoginResult) => (r.authMode === 'CARD' ? 'card' : 'ecps');
+
 const wantsJson = (ctx: Koa.Context) => ctx.accepts('html', 'json') === 'json' || ctx.is('application/json') === 'application/json';
 
 /** The services the host offers to authenticator plug-ins (see src/authenticators/plugin.ts). */
-export function createAuthenticatorHost(deps: { settings: Settings; database: Database; logger: Logger; provider: () => Provider }): AuthenticatorHost {
+export function createAuthenticatorHost(deps: { settings: Settings; database: Database; logger: Logger; events?: AuthenticationEvents; provider: () => Provider }): AuthenticatorHost {
   const { settings, database } = deps;
 
   async function details(ctx: Koa.Context) {
@@ -46,14 +49,20 @@ export function createAuthenticatorHost(deps: { settings: Settings; database: Da
     logger: deps.logger,
     findProfessional: (nationalId) => loadProfessional(database.db, nationalId),
     async finishLogin(ctx, result: LoginResult) {
-      await details(ctx);
-      if (!(await loadProfessional(database.db, result.nationalId))) throw new UnknownProfessionalError();
+      const d = await details(ctx);
+      const audit = { type: 'login' as const, authenticator: authenticatorOf(result), nationalId: result.nationalId, clientId: String(d.params.client_id) };
+      if (!(await loadProfessional(database.db, result.nationalId))) {
+        await deps.events?.ended(ctx, { ...audit, outcome: 'failure', errorCode: 'PROFESSIONAL_NOT_FOUND' });
+        throw new UnknownProfessionalError();
+      }
+      await deps.events?.ended(ctx, { ...audit, outcome: 'success', details: { amr: result.amr } });
       await finish(ctx, {
         login: { accountId: subjectOf(settings.subjectUuid, result.nationalId), acr: settings.acr, amr: result.amr, remember: true },
       });
     },
     async abortLogin(ctx, error, description) {
-      await details(ctx);
+      const d = await details(ctx);
+      await deps.events?.ended(ctx, { type: 'login', clientId: String(d.params.client_id), outcome: 'aborted', errorCode: error });
       await finish(ctx, { error, error_description: description });
     },
     checkCsrf(ctx, token) {
@@ -64,6 +73,7 @@ export function createAuthenticatorHost(deps: { settings: Settings; database: Da
       const request = await provider.BackchannelAuthenticationRequest.find(authReqId);
       if (!request) throw new Error('CIBA request not found or expired');
       if ('error' in outcome) {
+        await deps.events?.ended(undefined, { type: 'ciba', authenticator: 'ecps', nationalId: nationalIdOf(request.accountId!), clientId: request.clientId, outcome: 'failure', errorCode: outcome.error });
         await provider.backchannelResult(request, new errors.AccessDenied(outcome.description));
         return;
       }
@@ -74,6 +84,7 @@ export function createAuthenticatorHost(deps: { settings: Settings; database: Da
       if (request.claims?.userinfo) grant.addOIDCClaims(Object.keys(request.claims.userinfo));
       await grant.save();
       await provider.backchannelResult(request, grant, { acr: settings.acr, amr: outcome.amr, authTime: Math.floor(Date.now() / 1000) });
+      await deps.events?.ended(undefined, { type: 'ciba', authenticator: authenticatorOf(outcome), nationalId: outcome.nationalId, clientId: request.clientId, outcome: 'success', details: { amr: outcome.amr } });
     },
     async describeInteraction(ctx): Promise<InteractionView> {
       const d = await details(ctx);

@@ -6,6 +6,8 @@ import { errors } from 'oidc-provider';
 
 import type { Authenticator, AuthenticatorHost } from '../authenticators/plugin.js';
 import type { Settings } from '../config/settings.js';
+import { bodyParserLimits } from '../http/body-limits.js';
+import { allowFormAction } from '../http/security-headers.js';
 import { csrfToken } from './csrf.js';
 import { UnknownProfessionalError } from './host.js';
 import { errorPage } from './pages/error-page.js';
@@ -21,16 +23,24 @@ export function interactionRouter(deps: { settings: Settings; provider: () => Pr
   const router = new Router();
 
   router.use(base, interactionErrors);
-  router.use(base, bodyParser({ enableTypes: ['json', 'form'], jsonLimit: '64kb', formLimit: '64kb' }));
+  router.use(base, bodyParser({ enableTypes: ['json', 'form'], ...bodyParserLimits(settings.ops.bodyLimit) }));
 
   router.get(base, async (ctx) => {
     const details = await deps.provider().interactionDetails(ctx.req, ctx.res);
     if (details.uid !== ctx.params.uid) throw new errors.SessionNotFound('interaction mismatch');
+    if (details.prompt.name === 'consent') {
+      // PSC has no consent screen: relying parties are approved by the operator when registered
+      // and grants are created without asking (src/oidc/grants.ts). An explicit prompt=consent
+      // (OIDC Core §11 with offline_access) is answered with that standing approval.
+      ctx.redirect(await deps.provider().interactionResult(ctx.req, ctx.res, { consent: { grantId: await grantFor(deps.provider(), details) } }));
+      return;
+    }
     if (details.prompt.name !== 'login') {
-      // PSC has no consent screen: grants are created without asking (src/oidc/grants.ts).
       await host.abortLogin(ctx, 'interaction_required', `unexpected prompt ${details.prompt.name}`);
       return;
     }
+    // The login ends with a form post or redirect back to the client: let the CSP allow it.
+    allowFormAction(ctx, String(details.params.redirect_uri ?? ''));
     const view = await host.describeInteraction(ctx);
     const csrf = csrfToken(settings.cookieKeys[0]!, details.uid);
     const basePath = `${settings.issuerPath}/interaction/${details.uid}`;
@@ -53,6 +63,14 @@ export function interactionRouter(deps: { settings: Settings; provider: () => Pr
     router.use(sub.routes(), sub.allowedMethods());
   }
   return router;
+}
+
+/** The grant of a consent interaction: the one loaded for the request, else a new one for what it asks. */
+async function grantFor(provider: Provider, details: Awaited<ReturnType<Provider['interactionDetails']>>): Promise<string> {
+  const existing = details.grantId ? await provider.Grant.find(details.grantId) : undefined;
+  const grant = existing ?? new provider.Grant({ accountId: details.session!.accountId, clientId: String(details.params.client_id) });
+  if (typeof details.params.scope === 'string') grant.addOIDCScope(details.params.scope);
+  return grant.save();
 }
 
 /** French error pages (or JSON for fetch calls) for what can go wrong in an interaction. */

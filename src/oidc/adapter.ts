@@ -22,13 +22,19 @@ export interface AdapterHooks {
 
 const epoch = () => Math.floor(Date.now() / 1000);
 
+/**
+ * Models whose expiry oidc-provider reports itself (CIBA Core §11 and RFC 8628 `expired_token`):
+ * their rows stay readable this long past the expiry, instead of looking unknown (`invalid_grant`).
+ */
+const EXPIRY_REPORTED_GRACE_S: Record<string, number> = { BackchannelAuthenticationRequest: 600, DeviceCode: 600 };
+
 export function createAdapterClass(db: Kysely<Schema>, hooks: AdapterHooks): new (name: string) => Adapter {
   return class PostgresAdapter implements Adapter {
     constructor(readonly model: string) {}
 
     async upsert(id: string, payload: AdapterPayload, expiresIn: number): Promise<void> {
       if (this.model === 'Client') throw new Error('clients are managed with `openpsc clients`');
-      const expiresAt = expiresIn ? new Date(Date.now() + expiresIn * 1000) : null;
+      const expiresAt = expiresIn ? new Date(Date.now() + (expiresIn + (EXPIRY_REPORTED_GRACE_S[this.model] ?? 0)) * 1000) : null;
       await db
         .insertInto('oidc_payload')
         .values({

@@ -55,9 +55,9 @@ export function cibaConfiguration(settings: Settings, database: Database, channe
         nationalId: nationalIdOf(account.accountId)!,
         clientId: client.clientId,
         clientName: client.clientName ?? client.clientId,
-        // oidc-provider keeps the request parameters in `params`, and sets no `exp` on the
+        // oidc-provider keeps the request's parameters under `params`, and sets no `exp` on the
         // instance when the lifetime is a function: `expiration` is the lifetime in seconds.
-        bindingMessage: (request.params as { binding_message?: string } | undefined)?.binding_message,
+        bindingMessage: (request as unknown as { params?: { binding_message?: string } }).params?.binding_message,
         expiresAt: new Date(Date.now() + request.expiration * 1000),
       });
     },

@@ -138,6 +138,9 @@ export function createProvider(deps: ProviderDeps): { provider: Provider; access
 
   const provider = new Provider(settings.issuer, configuration);
   provider.proxy = settings.trustProxy;
+  // PSC's Keycloak puts `sid` in every ID token (psc-contract.md §9) and the server-to-server
+  // logout of §13 finds the session by it; oidc-provider adds it for back-channel logout clients only.
+  provider.Client.prototype.includeSid = () => true;
   accessTokenJwt.install(provider);
   installPscMiddleware(provider, settings);
   installCibaPollGate(provider, settings, database);

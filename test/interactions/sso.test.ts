@@ -61,3 +61,21 @@ describe('login interaction and SSO', () => {
     expect(await res.text()).toContain('Votre session a expiré');
   });
 });
+
+describe('audit and health of the running IdP', () => {
+  test('a login and a cancelled login are written to the audit log; /healthz and /readyz answer', async () => {
+    const { tokens } = await loginAndGetTokens(idp, rp, '899700427885');
+    expect(tokens.access_token).toBeTruthy();
+    const browser = new BrowserSession();
+    const request = await authorizationRequest(other);
+    const { url } = await browser.follow(request.url.toString(), { stopAt: atRp(other) });
+    await browser.follow(`${url.toString()}/abort`, { stopAt: atRp(other) });
+    const rows = await idp.database.db.selectFrom('audit_event').selectAll().orderBy('id', 'desc').execute();
+    expect(rows.some((r) => r.outcome === 'aborted' && r.client_id === other.clientId)).toBe(true);
+    expect((await fetch(`${idp.url}/healthz`)).status).toBe(200);
+    const ready = await fetch(`${idp.url}/readyz`);
+    expect(ready.status).toBe(200);
+    const metrics = await (await fetch(`${idp.url}/metrics`)).text();
+    expect(metrics).toMatch(/openpsc_tokens_issued_total\{grant_type="authorization_code"\} \d+/);
+  });
+});

@@ -22,12 +22,6 @@ export function registerServe(program: Command): void {
       console.log(`  issuer:    ${settings.issuer}`);
       console.log(`  discovery: ${settings.issuer}/.well-known/openid-configuration`);
       console.log(`             ${settings.issuer}/.well-known/wallet-openid-configuration`);
-      const stop = async () => {
-        await running.close();
-        await ctx.close();
-        process.exit(0);
-      };
-      process.once('SIGTERM', () => void stop());
-      process.once('SIGINT', () => void stop());
+      running.shutdown.installSignalHandlers();
     });
 }

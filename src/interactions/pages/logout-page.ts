@@ -23,6 +23,6 @@ export function loggedOutPage(clientName?: string): string {
   return page({
     title: 'Déconnecté',
     body: html`<h1>Vous êtes déconnecté</h1>
-<p class="lead">Vous avez été déconnecté${clientName ? html` de ${clientName}` : ''} et de Pro Santé Connect.</p>`,
+<p class="lead">${clientName ? html`Vous avez été déconnecté de ${clientName} et de Pro Santé Connect.` : 'Vous avez été déconnecté de Pro Santé Connect.'}</p>`,
   });
 }

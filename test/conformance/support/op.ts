@@ -1,0 +1,22 @@
+import { saveProfessional } from '../../../src/directory/repository.js';
+import { medecin } from '../../helpers/fixtures.js';
+import { startTestIdp, type TestIdp } from '../../helpers/idp.js';
+
+/** The test identity every module logs in as: the médecin of the published PSC captures. */
+export const PROFESSIONAL = '899700427885';
+
+/**
+ * OpenPSC as the conformance suite sees it: the Koa app on 127.0.0.1 (ephemeral port) over a
+ * fresh database on the real PostgreSQL (PGlite when none), with the test identity in the mirror.
+ * One per test file: modules in a file share it, as the official suite shares one OP per plan.
+ *
+ * @example
+ *   const op = await startConformanceOp();
+ *   …
+ *   await op.close();
+ */
+export async function startConformanceOp(overrides: Record<string, unknown> = {}): Promise<TestIdp> {
+  const idp = await startTestIdp({ overrides });
+  await saveProfessional(idp.database.db, medecin(PROFESSIONAL));
+  return idp;
+}
