@@ -1,14 +1,16 @@
+import type { JWK } from 'jose';
+
+import { ConfigError } from '../../config/errors.js';
 import type { Logger } from '../../log/logger.js';
 import type { ActivationChannels } from './channels/select.js';
 import { maskAddress } from './channels/channel.js';
 import type { DeviceRequestClaims } from './device-auth.js';
-import { EcpsActivationCodeError, EcpsActivationLockedError, EcpsBadRequestError, EcpsDeliveryError } from './errors.js';
+import { EcpsActivationCodeError, EcpsActivationLockedError, EcpsActivationUnavailableError, EcpsBadRequestError, EcpsDeliveryError } from './errors.js';
 import { newId, randomDigits, type EcpsSecrets } from './secrets.js';
 import type { EcpsSettings } from './settings.js';
 import type { EcpsStore } from './store.js';
 import type { Throttle } from './throttle.js';
 import { newTotpSecret, TOTP_PARAMS } from './totp.js';
-import type { JWK } from 'jose';
 
 export interface ActivationStarted {
   activation_id: string;
@@ -47,6 +49,7 @@ export class ActivationService {
    */
   async start(nationalId: string, clientIp: string): Promise<ActivationStarted> {
     if (!nationalId || nationalId.length > 64) throw new EcpsBadRequestError('national_id is required');
+    const channels = this.deliveryChannels();
     const rule = { max: this.settings.activationMaxStarts, windowSeconds: this.settings.lockoutSeconds };
     await this.throttle.take(`activation:nid:${nationalId}`, rule);
     await this.throttle.take(`activation:ip:${clientIp}`, { ...rule, max: rule.max * 4 });
@@ -65,11 +68,11 @@ export class ActivationService {
     if (reachable) {
       const minutes = Math.round(this.settings.activationTtl / 60);
       try {
-        await this.channels().email.send({
+        await channels.email.send({
           to: contact.email!, subject: 'Activation de votre e-CPS',
           text: `Votre code d'activation e-CPS (courriel) : ${emailCode}\nIl est valable ${minutes} minutes. Ne le communiquez à personne.`,
         });
-        await this.channels().sms.send({
+        await channels.sms.send({
           to: contact.mobile!, subject: 'e-CPS',
           text: `Votre code d'activation e-CPS (SMS) : ${smsCode}. Valable ${minutes} min. Ne le communiquez a personne.`,
         });
@@ -82,6 +85,15 @@ export class ActivationService {
       this.logger.info({ event: 'ecps.activation_without_contact', activationId: id }, 'e-CPS activation asked for a national id without contacts');
     }
     return { activation_id: id, expires_in: this.settings.activationTtl, channels: ['email', 'sms'] };
+  }
+
+  private deliveryChannels(): ActivationChannels {
+    try {
+      return this.channels();
+    } catch (err) {
+      if (err instanceof ConfigError) throw new EcpsActivationUnavailableError(`activation channels not configured: ${err.message}`);
+      throw err;
+    }
   }
 
   /** Checks both codes (one try counted per call, expiry, single use) and registers the device. */

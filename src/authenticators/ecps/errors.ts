@@ -121,6 +121,13 @@ export class EcpsLockedError extends EcpsError {
   }
 }
 
+export class EcpsActivationUnavailableError extends EcpsError {
+  readonly code = 'ECPS_ACTIVATION_UNAVAILABLE';
+  readonly status = 503;
+  readonly error = 'temporarily_unavailable';
+  readonly french = 'L’activation d’une e-CPS n’est pas disponible sur ce service pour le moment.';
+}
+
 export class EcpsDeliveryError extends EcpsError {
   readonly code = 'ECPS_DELIVERY_FAILED';
   readonly status = 502;

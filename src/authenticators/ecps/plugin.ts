@@ -1,5 +1,6 @@
 import type { Authenticator, AuthenticatorFactory } from '../plugin.js';
-import { selectChannels } from './channels/select.js';
+import { ConfigError } from '../../config/errors.js';
+import { selectChannels, type ActivationChannels } from './channels/select.js';
 import { DeviceApi } from './device-api.js';
 import { loginSectionHtml } from './pages.js';
 import { InteractionRoutes } from './routes.js';
@@ -19,8 +20,17 @@ const PURGE_EVERY_MS = 10 * 60_000;
  * await ecps.ciba!.canAuthenticate('899700427885');
  */
 export const createEcpsAuthenticator: AuthenticatorFactory = (host) => {
-  // Fail at start, naming the setting, rather than at the first activation.
-  const service = new EcpsService(host, selectChannels(host.settings.ecps, host.logger));
+  // Without its delivery channels (production without ECPS_SMTP_URL / ECPS_SMS_WEBHOOK_URL),
+  // activation is off but logins and CIBA with devices already activated still work: say so now.
+  let channels: ActivationChannels | undefined;
+  try {
+    channels = selectChannels(host.settings.ecps, host.logger);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    host.logger.warn({ event: 'ecps.activation_unavailable', errorCode: 'ECPS_ACTIVATION_UNAVAILABLE', setting: err.setting, reason: err.message },
+      'e-CPS device activation is off until its delivery channels are configured');
+  }
+  const service = new EcpsService(host, channels);
   const deviceApi = new DeviceApi(service);
   let purgeTimer: NodeJS.Timeout | undefined;
 

@@ -17,14 +17,11 @@ function basePathOf(ctx: Koa.Context, uid: string): string {
 /** The host's login page of the interaction (where "Réessayer" goes). */
 const loginPageOf = (base: string) => base.slice(0, -'/ecps'.length);
 
-/** Only our own scripts and styles; no framing. (No form-action: it would block the redirect to the RP.) */
-const CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
-
+// The Content-Security-Policy comes from the app's security headers (src/http/security-headers.ts).
 function html(ctx: Koa.Context, body: string, status = 200): void {
   ctx.status = status;
   ctx.type = 'text/html; charset=utf-8';
   ctx.set('Cache-Control', 'no-store');
-  ctx.set('Content-Security-Policy', CSP);
   ctx.body = body;
 }
 

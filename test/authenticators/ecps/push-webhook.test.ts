@@ -30,3 +30,21 @@ describe('external push gateway (ECPS_PUSH_WEBHOOK_URL)', () => {
     });
   });
 });
+
+describe('without delivery channels (e.g. production without ECPS_SMTP_URL)', () => {
+  test('the plug-in starts and says so; activation answers 503 ECPS_ACTIVATION_UNAVAILABLE', async () => {
+    const lines: string[] = [];
+    const bare = await startEcpsTestApp({ ECPS_EMAIL_CHANNEL: 'smtp', ECPS_SMS_CHANNEL: 'webhook' }, lines);
+    try {
+      expect(lines.join('')).toContain('"errorCode":"ECPS_ACTIVATION_UNAVAILABLE"');
+      expect(lines.join('')).toContain('"setting":"ECPS_SMTP_URL"');
+      const res = await fetch(`${bare.origin}/ecps/activation/start`, {
+        method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ national_id: '899700427885' }),
+      });
+      expect(res.status).toBe(503);
+      expect(await res.json()).toMatchObject({ error: 'temporarily_unavailable', code: 'ECPS_ACTIVATION_UNAVAILABLE' });
+    } finally {
+      await bare.close();
+    }
+  });
+});
