@@ -1,9 +1,11 @@
 import type { Command } from 'commander';
 
 import { registerAuditCommands } from '../audit/commands.js';
+import { registerCardCommands } from '../authenticators/card/cli.js';
 import { registerEcpsCommands } from '../authenticators/ecps/cli.js';
 import { openCliContext } from './context.js';
 import { migrate, migrationStatus } from '../db/migrate.js';
+import { registerDirectoryCommands } from '../directory/cli/commands.js';
 import { registerClients } from './commands/clients.js';
 import { registerKeys } from './commands/keys.js';
 import { registerServe } from './commands/serve.js';
@@ -34,4 +36,6 @@ export function registerCommands(program: Command): void {
         await ctx.close();
       }
     });
+  registerCardCommands(program);
+  registerDirectoryCommands(program);
 }

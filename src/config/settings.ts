@@ -2,10 +2,12 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 
+import { readCardSettings, type CardSettings } from '../authenticators/card/settings.js';
 import { parseEcpsSettings, type EcpsSettings } from '../authenticators/ecps/settings.js';
 import { ConfigError } from './errors.js';
 import { readOpsSettings, type OpsSettings } from './ops-settings.js';
 import { bool, int, list, oneOf, str, url, type Raw } from './parse.js';
+import { readDirectoryImportSettings, type DirectoryImportSettings } from '../directory/import/settings.js';
 
 /** Where the project's files live (config/, migrations/, data files), from src/ or dist/src/. */
 export const projectRoot = (() => {
@@ -58,8 +60,12 @@ export interface Settings {
   clientCertHeaderFormat: 'pem-urlencoded' | 'base64-der';
   authenticators: string[];
   logLevel: string;
+  /** CARD_* settings (src/authenticators/card/settings.ts). */
+  card: CardSettings;
   demo: boolean;
   production: boolean;
+  /** Safety bands of the Annuaire Santé import (src/directory/import/settings.ts). */
+  directoryImport: DirectoryImportSettings;
   /** Secrets: taken from the environment, never logged (see src/config/secrets.ts). */
   keysEncryptionKey?: string;
   cookieKeys: string[];
@@ -146,9 +152,11 @@ export function loadSettings(env: Record<string, string | undefined> = process.e
     clientCertHeaderFormat: oneOf(raw, 'CLIENT_CERT_HEADER_FORMAT', ['pem-urlencoded', 'base64-der'] as const),
     authenticators,
     logLevel: oneOf(raw, 'LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const),
+    card: readCardSettings(raw, publicUrl),
     // auto: the fresh-machine default (no DATABASE_URL) runs the demo; a real deployment does not.
     demo: str(raw, 'DEMO') === 'auto' ? !databaseUrl && !production : bool(raw, 'DEMO'),
     production,
+    directoryImport: readDirectoryImportSettings(raw),
     keysEncryptionKey,
     cookieKeys,
     ops: readOpsSettings(raw),

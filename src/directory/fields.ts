@@ -60,3 +60,33 @@ export type ExerciceColumn = (typeof EXERCICE_FIELDS)[number]['column'];
 export type ActivityColumn = (typeof ACTIVITY_FIELDS)[number]['column'];
 export type ExerciceClaimKey = (typeof EXERCICE_FIELDS)[number]['claim'];
 export type ActivityClaimKey = (typeof ACTIVITY_FIELDS)[number]['claim'];
+
+/**
+ * Identity columns of the extract: one value per professional (taken from their first row).
+ * `claim` names the `ProfessionalRecord` property they fill.
+ */
+export const IDENTITY_FIELDS = [
+  { claim: 'idType', column: 'type_identifiant_pp', header: "Type d'identifiant PP" },
+  { claim: 'identifier', column: 'identifiant_pp', header: 'Identifiant PP' },
+  { claim: 'nationalId', column: 'identification_nationale_pp', header: 'Identification nationale PP' },
+  { claim: 'codeCivilite', column: 'code_civilite', header: 'Code civilité' },
+] as const satisfies readonly FieldMapping[];
+
+/** Label columns of the extract: loaded into staging, not kept in the mirror (the code tables hold labels). */
+export const LABEL_COLUMNS = [
+  { column: 'libelle_civilite_exercice', header: "Libellé civilité d'exercice" },
+  { column: 'libelle_civilite', header: 'Libellé civilité' },
+  { column: 'libelle_profession', header: 'Libellé profession' },
+  { column: 'libelle_categorie_professionnelle', header: 'Libellé catégorie professionnelle' },
+  { column: 'libelle_type_savoir_faire', header: 'Libellé type savoir-faire' },
+  { column: 'libelle_savoir_faire', header: 'Libellé savoir-faire' },
+  { column: 'libelle_mode_exercice', header: 'Libellé mode exercice' },
+  { column: 'libelle_type_voie', header: 'Libellé type de voie (coord. structure)' },
+  { column: 'libelle_commune', header: 'Libellé commune (coord. structure)' },
+  { column: 'libelle_pays', header: 'Libellé pays (coord. structure)' },
+  { column: 'libelle_departement', header: 'Libellé Département (structure)' },
+  { column: 'libelle_secteur_activite', header: "Libellé secteur d'activité" },
+  { column: 'libelle_section_tableau_pharmaciens', header: 'Libellé section tableau pharmaciens' },
+  { column: 'libelle_role', header: 'Libellé rôle' },
+  { column: 'libelle_genre_activite', header: 'Libellé genre activité' },
+] as const satisfies readonly Omit<FieldMapping, 'claim'>[];

@@ -41,9 +41,13 @@ export async function saveProfessionalIn(trx: Db, p: ProfessionalRecord): Promis
       identifiant_pp: p.identifier,
       code_civilite: p.codeCivilite,
       deactivated_at: null,
+      // Written by hand: the next import must compare the file with this record afresh.
+      content_hash: null,
       updated_at: sql`now()`,
     }))
     .execute();
+  // No cascading foreign keys (migrations/0101): children go explicitly.
+  await trx.deleteFrom('directory_activity').where('national_id', '=', p.nationalId).execute();
   await trx.deleteFrom('directory_exercice').where('national_id', '=', p.nationalId).execute();
   const exercices = p.exercices.map((e, i) => exerciceRow(p.nationalId, i, e));
   if (exercices.length) await trx.insertInto('directory_exercice').values(exercices as never).execute();

@@ -1,6 +1,7 @@
 import type { ColumnType, Generated } from 'kysely';
 
 import type { ActivityColumn, ExerciceColumn } from './fields.js';
+import type { DirectoryImportTable, DirectoryNomenclatureTable, DirectoryProfessionalChangeTable } from './import/tables.js';
 
 type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
 
@@ -12,6 +13,8 @@ export interface DirectoryProfessionalTable {
   created_at: Generated<Date>;
   updated_at: Generated<Date>;
   deactivated_at: Timestamp | null;
+  /** md5 of the professional's extract rows; null when written by saveProfessional. */
+  content_hash: string | null;
 }
 
 export type DirectoryExerciceTable = {
@@ -24,6 +27,7 @@ export type DirectoryActivityTable = {
   exercice_ord: number;
   ord: number;
   ended_at: Timestamp | null;
+  started_at: Generated<Date>;
 } & { [K in ActivityColumn]: Generated<string> };
 
 export interface DirectoryStructureTable {
@@ -42,4 +46,7 @@ export interface DirectoryTables {
   directory_exercice: DirectoryExerciceTable;
   directory_activity: DirectoryActivityTable;
   directory_structure: DirectoryStructureTable;
+  directory_import: DirectoryImportTable;
+  directory_professional_change: DirectoryProfessionalChangeTable;
+  directory_nomenclature: DirectoryNomenclatureTable;
 }

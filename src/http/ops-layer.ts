@@ -100,7 +100,8 @@ export function installOpsLayer(app: Koa, options: OpsLayerOptions): OpsLayer {
   app.use(metrics.timeRequests({ knownRoutes: [...providerRoutes(settings.issuerPath), ...(options.knownRoutes ?? [])] }));
   app.use(securityHeaders({
     publicUrl: settings.publicUrl,
-    connectSrc: settings.ops.cardAgentOrigins,
+    // The card login page fetch()es the workstation's card agent (docs/card.md).
+    connectSrc: [...settings.ops.cardAgentOrigins, ...(settings.authenticators.includes('card') ? [new URL(settings.card.agentUrl).origin] : [])],
     formAction: settings.ops.formActionOrigins,
     formActionFor: options.formActionFor,
   }));

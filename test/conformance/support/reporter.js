@@ -136,8 +136,9 @@ export default class ConformanceReporter {
     writeFileSync(path.join(this.outputDir, 'conformance.json'), `${JSON.stringify({ generatedAt, summary, modules: rows }, null, 2)}\n`);
     writeFileSync(path.join(this.outputDir, 'conformance.md'), `${markdown(rows, summary, generatedAt)}\n`);
     const onlyConformance = results.testResults.every((f) => f.testFilePath.includes(IN_SUITE));
-    const head = `\nConformance: ${summary.passed} passed, ${summary.failed} failed, ${summary.skipped} skipped ` +
-      `(reports/conformance.json, reports/conformance.md)`;
+    // Worded so that it cannot be mistaken for the test runner's own closing line.
+    const head = `\nConformance report — modules passing: ${summary.passed}, failing: ${summary.failed}, skipped: ${summary.skipped} ` +
+      `(see reports/conformance.md)`;
     // Under `npm test` (both projects) a summary line is enough; `npm run conformance` prints the table.
     console.log(onlyConformance ? `${table(rows)}\n${head}\n` : `${head}\n`);
   }

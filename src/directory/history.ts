@@ -1,0 +1,67 @@
+import { sql, type Kysely } from 'kysely';
+
+import type { Schema } from '../db/schema.js';
+import { ACTIVITY_FIELDS, EXERCICE_FIELDS, type FieldMapping } from './fields.js';
+import type { ProfessionalRecord } from './professional.js';
+
+/**
+ * "What did the mirror say about X on date D": imports never rewrite an activity in place — they
+ * end it (`ended_at`) and start its successor (`started_at`) — and log each professional's change
+ * in `directory_professional_change`. Both together rebuild any past record.
+ */
+
+export interface ProfessionalChange {
+  importId: number;
+  change: 'created' | 'updated' | 'ended' | 'reactivated';
+  at: Date;
+  fileName: string;
+}
+
+/**
+ * Every change imports made to one professional, oldest first.
+ * @example await professionalHistory(db, '899700427885') // → [{ change: 'created', at, fileName, importId }]
+ */
+export async function professionalHistory(db: Kysely<Schema>, nationalId: string): Promise<ProfessionalChange[]> {
+  const rows = await db.selectFrom('directory_professional_change as c')
+    .innerJoin('directory_import as i', 'i.id', 'c.import_id')
+    .select(['c.import_id as importId', 'c.change', 'c.changed_at as at', 'i.file_name as fileName'])
+    .where('c.national_id', '=', nationalId)
+    .orderBy('c.changed_at').orderBy('c.import_id')
+    .execute();
+  return rows.map((r) => ({ ...r, importId: Number(r.importId), at: new Date(r.at) }));
+}
+
+const jsonObject = (alias: string, fields: readonly FieldMapping[]) =>
+  sql.raw(fields.map((f) => `'${f.claim}', ${alias}.${f.column}`).join(', '));
+
+/**
+ * The record as the mirror held it at `at` (same shape as loadProfessional), or undefined if the
+ * professional had no current activity then.
+ * @example const then = await professionalAt(db, '899700427885', new Date('2026-11-01'));
+ */
+export async function professionalAt(db: Kysely<Schema>, nationalId: string, at: Date): Promise<ProfessionalRecord | undefined> {
+  const { rows } = await sql<ProfessionalRecord>`
+    WITH state AS (
+      SELECT change, code_civilite FROM directory_professional_change
+      WHERE national_id = ${nationalId} AND changed_at <= ${at}
+      ORDER BY changed_at DESC, import_id DESC LIMIT 1
+    )
+    SELECT p.national_id AS "nationalId", p.type_identifiant_pp AS "idType", p.identifiant_pp AS "identifier",
+           coalesce((SELECT code_civilite FROM state), p.code_civilite) AS "codeCivilite", x.exercices
+    FROM directory_professional p
+    CROSS JOIN LATERAL (
+      SELECT json_agg(json_build_object(${jsonObject('e', EXERCICE_FIELDS)}, 'activities', acts.list) ORDER BY e.ord) AS exercices
+      FROM directory_exercice e
+      CROSS JOIN LATERAL (
+        SELECT json_agg(json_build_object(${jsonObject('a', ACTIVITY_FIELDS)}) ORDER BY a.ord) AS list
+        FROM directory_activity a
+        WHERE a.national_id = e.national_id AND a.exercice_ord = e.ord
+          AND a.started_at <= ${at} AND (a.ended_at IS NULL OR a.ended_at > ${at})
+      ) acts
+      WHERE e.national_id = p.national_id AND acts.list IS NOT NULL
+    ) x
+    WHERE p.national_id = ${nationalId} AND p.created_at <= ${at}
+      AND coalesce((SELECT change FROM state), 'created') <> 'ended'
+      AND x.exercices IS NOT NULL`.execute(db);
+  return rows[0];
+}
