@@ -19,6 +19,7 @@ import { jwtTokenParams } from '../oidc/psc/jwt-token-params.js';
 import { noCors } from '../oidc/psc/no-cors.js';
 import { DISCOVERY_PATH, PSC_ROUTES, WALLET_DISCOVERY_PATH } from '../oidc/psc/routes.js';
 import { AuthenticationEvents } from '../audit/authentication-events.js';
+import { activeProfessionals, lastImportAgeSeconds, mirrorLoaded } from '../directory/health.js';
 import { instrumentProvider, type Metrics } from './metrics.js';
 import { installOpsLayer } from './ops-layer.js';
 import { staticFiles } from './static-files.js';
@@ -62,7 +63,14 @@ export async function createOpenPsc({ settings, database, logger, stopping }: Op
     database,
     logger,
     stopping,
-    checks: { signingKeys: async () => (signingJwks.length ? true : 'no signing key') },
+    checks: {
+      signingKeys: async () => (signingJwks.length ? true : 'no signing key'),
+      directory: () => mirrorLoaded(database.db),
+    },
+    directory: {
+      lastImportAgeSeconds: () => lastImportAgeSeconds(database.db),
+      professionals: () => activeProfessionals(database.db),
+    },
   });
   const events = new AuthenticationEvents(database.db, ops.metrics, logger);
 

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 
+import { prepareDemo } from '../../demo/prepare-demo.js';
 import { startServer } from '../../http/server.js';
 import { openCliContext } from '../context.js';
 
@@ -22,6 +23,11 @@ export function registerServe(program: Command): void {
       console.log(`  issuer:    ${settings.issuer}`);
       console.log(`  discovery: ${settings.issuer}/.well-known/openid-configuration`);
       console.log(`             ${settings.issuer}/.well-known/wallet-openid-configuration`);
+      if (settings.demo) {
+        const hints = await prepareDemo(running.openpsc, ctx.database, settings);
+        console.log('\nDemo (DEMO=auto without DATABASE_URL):');
+        for (const line of hints) console.log(`  ${line}`);
+      }
       running.shutdown.installSignalHandlers();
     });
 }
