@@ -6,4 +6,5 @@ import type { AuthenticatorFactory } from './plugin.js';
  */
 export const AUTHENTICATOR_FACTORIES: Record<string, () => Promise<AuthenticatorFactory>> = {
   card: async () => (await import('./card/plugin.js')).createCardAuthenticator,
+  ecps: async () => (await import('./ecps/plugin.js')).createEcpsAuthenticator,
 };

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 
 import { registerAuditCommands } from '../audit/commands.js';
 import { registerCardCommands } from '../authenticators/card/cli.js';
+import { registerEcpsCommands } from '../authenticators/ecps/cli.js';
 import { openCliContext } from './context.js';
 import { migrate, migrationStatus } from '../db/migrate.js';
 import { registerDirectoryCommands } from '../directory/cli/commands.js';
@@ -15,6 +16,7 @@ export function registerCommands(program: Command): void {
   registerClients(program);
   registerKeys(program);
   registerAuditCommands(program);
+  registerEcpsCommands(program);
   program
     .command('migrate')
     .description('apply pending database migrations (or --status to list them)')

@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 
 import { readCardSettings, type CardSettings } from '../authenticators/card/settings.js';
+import { parseEcpsSettings, type EcpsSettings } from '../authenticators/ecps/settings.js';
 import { ConfigError } from './errors.js';
 import { readOpsSettings, type OpsSettings } from './ops-settings.js';
 import { bool, int, list, oneOf, str, url, type Raw } from './parse.js';
@@ -70,6 +71,8 @@ export interface Settings {
   cookieKeys: string[];
   /** Limits, rate limits, shutdown, CSP origins, metrics (src/config/ops-settings.ts). */
   ops: OpsSettings;
+  /** e-CPS authenticator (src/authenticators/ecps/settings.ts). */
+  ecps: EcpsSettings;
 }
 
 function readDefaults(): Raw {
@@ -116,6 +119,7 @@ export function loadSettings(env: Record<string, string | undefined> = process.e
     ciba: int(raw, 'CIBA_TTL', { min: 10 }),
   };
   if (ttl.sessionIdle > ttl.session) throw new ConfigError('SESSION_IDLE_TTL', 'must not exceed SESSION_TTL');
+  const dataDir = path.resolve(str(raw, 'DATA_DIR') || './data');
   const databaseUrl = str(raw, 'DATABASE_URL') || undefined;
   if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
     throw new ConfigError('DATABASE_URL', 'must be a postgres:// URL');
@@ -135,7 +139,7 @@ export function loadSettings(env: Record<string, string | undefined> = process.e
     authorizationEndpoint: url(raw, 'AUTHORIZATION_ENDPOINT', { optional: true }),
     databaseUrl,
     databasePoolMax: int(raw, 'DATABASE_POOL_MAX', { min: 1, max: 500 }),
-    dataDir: path.resolve(str(raw, 'DATA_DIR') || './data'),
+    dataDir,
     migrateOnStart: bool(raw, 'MIGRATE_ON_START'),
     subjectUuid,
     acr,
@@ -156,5 +160,6 @@ export function loadSettings(env: Record<string, string | undefined> = process.e
     keysEncryptionKey,
     cookieKeys,
     ops: readOpsSettings(raw),
+    ecps: parseEcpsSettings(raw, { production, dataDir }),
   };
 }

@@ -1,6 +1,7 @@
 import type { ColumnType } from 'kysely';
 
 import type { CardTables } from '../authenticators/card/tables.js';
+import type { EcpsTables } from '../authenticators/ecps/tables.js';
 import type { DirectoryTables } from '../directory/tables.js';
 import type { OidcTables } from '../oidc/tables.js';
 import type { OpsTables } from '../ops/tables.js';
@@ -12,6 +13,6 @@ export interface SchemaMigrationsTable {
 }
 
 /** Every table, by area: each area declares its own in its `tables.ts`. */
-export interface Schema extends OidcTables, DirectoryTables, CardTables, OpsTables {
+export interface Schema extends OidcTables, DirectoryTables, CardTables, EcpsTables, OpsTables {
   schema_migrations: SchemaMigrationsTable;
 }

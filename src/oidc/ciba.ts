@@ -55,9 +55,10 @@ export function cibaConfiguration(settings: Settings, database: Database, channe
         nationalId: nationalIdOf(account.accountId)!,
         clientId: client.clientId,
         clientName: client.clientName ?? client.clientId,
-        // oidc-provider keeps the request's parameters under `params`
+        // oidc-provider keeps the request's parameters under `params`, and sets no `exp` on the
+        // instance when the lifetime is a function: `expiration` is the lifetime in seconds.
         bindingMessage: (request as unknown as { params?: { binding_message?: string } }).params?.binding_message,
-        expiresAt: new Date((request.exp ?? 0) * 1000),
+        expiresAt: new Date(Date.now() + request.expiration * 1000),
       });
     },
   };
