@@ -36,6 +36,11 @@ export interface AuthenticatorHost {
    * gets `{ "redirect": "<url>" }` to navigate to. Write nothing after it.
    */
   finishLogin(ctx: Koa.Context, result: LoginResult): Promise<void>;
+  /**
+   * Records a refused login step (audit log, login metrics). Never throws. `errorCode` is the
+   * plug-in's stable error code; no secret (PIN, code) may be passed.
+   */
+  recordFailure(ctx: Koa.Context, failure: { authenticator: 'card' | 'ecps'; errorCode: string; nationalId?: string }): Promise<void>;
   /** Whether `token` is the anti-CSRF token of the interaction (`csrf` given to renderLogin). */
   checkCsrf(ctx: Koa.Context, token: unknown): boolean;
   /** Ends the interaction with an OIDC error returned to the relying party (e.g. access_denied). */

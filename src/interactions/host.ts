@@ -65,6 +65,15 @@ export function createAuthenticatorHost(deps: { settings: Settings; database: Da
       await deps.events?.ended(ctx, { type: 'login', clientId: String(d.params.client_id), outcome: 'aborted', errorCode: error });
       await finish(ctx, { error, error_description: description });
     },
+    async recordFailure(ctx, failure) {
+      let clientId: string | undefined;
+      try {
+        clientId = String((await deps.provider().interactionDetails(ctx.req, ctx.res)).params.client_id);
+      } catch {
+        // the interaction is gone: the failure is still worth recording
+      }
+      await deps.events?.ended(ctx, { type: 'login', outcome: 'failure', ...failure, ...(clientId ? { clientId } : {}) });
+    },
     checkCsrf(ctx, token) {
       return csrfValid(settings.cookieKeys[0]!, String(ctx.params.uid ?? ''), token);
     },

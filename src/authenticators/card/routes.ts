@@ -89,6 +89,7 @@ async function handle(ctx: Koa.Context, host: AuthenticatorHost, fn: () => Promi
   } catch (err) {
     if (!(err instanceof CardError)) throw err;
     host.logger.warn({ event: 'card.login_refused', error: err.code, detail: err.detail, uid: uid(ctx) }, 'card login refused');
+    await host.recordFailure(ctx, { authenticator: 'card', errorCode: err.code });
     ctx.status = err.status;
     ctx.set('Cache-Control', 'no-store');
     if (ctx.request.is('urlencoded') && ctx.accepts('json', 'html') === 'html') {

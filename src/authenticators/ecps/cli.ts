@@ -79,7 +79,7 @@ function adminHost(ctx: Awaited<ReturnType<typeof openCliContext>>): Authenticat
   return {
     settings: ctx.settings, database: ctx.database, logger: ctx.logger,
     findProfessional: (nationalId) => loadProfessional(ctx.database.db, nationalId),
-    finishLogin: none, abortLogin: none, finishCiba: none, describeInteraction: none, checkCsrf: () => false,
+    finishLogin: none, abortLogin: none, finishCiba: none, describeInteraction: none, checkCsrf: () => false, recordFailure: async () => {},
   };
 }
 

@@ -55,6 +55,7 @@ export class InteractionRoutes {
         } catch (err) {
           if (!(err instanceof EcpsError)) throw err;
           logger.info({ event: 'ecps.login_refused', errorCode: err.code, uid, reason: err.message }, 'e-CPS login step refused');
+          await this.ecps.host.recordFailure(c, { authenticator: 'ecps', errorCode: err.code });
           if (err instanceof EcpsLockedError) c.set('Retry-After', String(err.retryAfterSeconds));
           html(c, outcomePage('error', { message: err.french, retryUrl: loginPageOf(base) }), err.status);
         }

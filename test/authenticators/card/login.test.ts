@@ -93,6 +93,7 @@ describe('card login through the agent on SoftHSM2', () => {
     expect(host.results.some((r) => r.uid === i.uid)).toBe(false);
     const logged = host.logLines.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.uid === i.uid);
     expect(logged).toMatchObject({ event: 'card.login_refused', error: code });
+    expect(host.failures).toContainEqual({ authenticator: 'card', errorCode: code });
   });
 
   test('refused: signature made by another card\'s key', async () => {

@@ -82,6 +82,7 @@ export async function startEcpsTestApp(overrides: Record<string, string | number
       ctx.status = 400;
       ctx.body = { error, error_description: description };
     },
+    async recordFailure() {},
     checkCsrf(ctx, token) {
       return token === interactions.get(String(ctx.params.uid))?.csrf;
     },

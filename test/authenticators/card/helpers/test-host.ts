@@ -37,6 +37,12 @@ export class TestHost implements AuthenticatorHost {
     return { cookie: `_interaction=${uid}`, csrf: csrfToken(CSRF_KEY, uid) };
   }
 
+  readonly failures: { authenticator: string; errorCode: string }[] = [];
+
+  async recordFailure(_ctx: Koa.Context, failure: { authenticator: 'card' | 'ecps'; errorCode: string }): Promise<void> {
+    this.failures.push(failure);
+  }
+
   checkCsrf(ctx: Koa.Context, token: unknown): boolean {
     return csrfValid(CSRF_KEY, String(ctx.params.uid), token);
   }
