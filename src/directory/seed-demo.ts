@@ -18,15 +18,16 @@ export interface DemoProfessional {
   description: string;
 }
 
-const activity = (fields: Partial<ActivityRecord>): ActivityRecord =>
+/** An activity with every PSC field, "" where not given. */
+export const activity = (fields: Partial<ActivityRecord> = {}): ActivityRecord =>
   ({ ...Object.fromEntries(ACTIVITY_FIELDS.map((f) => [f.claim, ''])), ...fields }) as ActivityRecord;
 
 const exercice = (fields: Omit<ExerciceRecord, 'activities'>, activities: ActivityRecord[]): ExerciceRecord => ({ ...fields, activities });
 
 /** The médecin of ../shared/reference/samples/userinfo-medecin.json, with his two activities. */
-export function sampleMedecin(): ProfessionalRecord {
+export function sampleMedecin(nationalId = '899700427885'): ProfessionalRecord {
   return {
-    nationalId: '899700427885', idType: '8', identifier: '99700427885', codeCivilite: 'M',
+    nationalId, idType: nationalId[0]!, identifier: nationalId.slice(1), codeCivilite: 'M',
     exercices: [exercice({
       codeProfession: '10', codeCategorieProfessionnelle: 'C', codeCiviliteDexercice: 'DR', nomDexercice: 'DOC0042788',
       prenomDexercice: 'KIT', codeTypeSavoirFaire: 'S', codeSavoirFaire: 'SM26',

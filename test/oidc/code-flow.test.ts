@@ -3,11 +3,10 @@ import * as client from 'openid-client';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
 
 import { saveProfessional } from '../../src/directory/repository.js';
-import { BrowserSession } from '../helpers/browser-session.js';
 import { medecin } from '../helpers/fixtures.js';
+import { loginAndGetTokens } from '../helpers/flows.js';
 import { startTestIdp, type TestIdp } from '../helpers/idp.js';
 import { registerRp, type TestRp } from '../helpers/rp.js';
-import { authorizeWithTestLogin } from '../helpers/test-login.js';
 
 const ID_NAT = '899700427885';
 let idp: TestIdp;
@@ -20,24 +19,9 @@ beforeAll(async () => {
 });
 afterAll(async () => { await idp.close(); });
 
-async function login(rpUnderTest = rp, nationalId = ID_NAT) {
-  const codeVerifier = client.randomPKCECodeVerifier();
-  const nonce = client.randomNonce();
-  const state = client.randomState();
-  const url = client.buildAuthorizationUrl(rpUnderTest.config, {
-    redirect_uri: rpUnderTest.redirectUri,
-    scope: 'openid scope_all',
-    acr_values: 'eidas1',
-    code_challenge: await client.calculatePKCECodeChallenge(codeVerifier),
-    code_challenge_method: 'S256',
-    nonce,
-    state,
-  });
-  const callback = await authorizeWithTestLogin(idp, new BrowserSession(), url, nationalId, rpUnderTest.redirectUri);
-  const tokens = await client.authorizationCodeGrant(rpUnderTest.config, callback, {
-    pkceCodeVerifier: codeVerifier, expectedNonce: nonce, expectedState: state,
-  });
-  return { tokens, nonce, state, callback };
+async function login() {
+  const { tokens, request, callback } = await loginAndGetTokens(idp, rp, ID_NAT);
+  return { tokens, nonce: request.nonce, state: request.state, callback };
 }
 
 describe('authorization code flow (openid-client, wallet discovery)', () => {
