@@ -28,6 +28,17 @@ export function demoRelyingParty(settings: Settings, demo: DemoClient, hints: ()
   };
   const cookieOptions = { signed: true, httpOnly: true, sameSite: 'lax' as const, path: '/demo', secure: settings.publicUrl.startsWith('https:'), maxAge: 10 * 60 * 1000 };
 
+  // The demo keeps its state in a cookie for the host it is served on, and the IdP sends the
+  // browser back to PUBLIC_URL: start on that same host (127.0.0.1 vs localhost would lose it).
+  const canonical = new URL(settings.publicUrl);
+  router.use(async (ctx, next) => {
+    if (ctx.host !== canonical.host && ctx.method === 'GET' && !ctx.path.startsWith('/demo/callback')) {
+      ctx.redirect(new URL(ctx.originalUrl, canonical).href);
+      return;
+    }
+    await next();
+  });
+
   router.get('/', (ctx) => {
     ctx.type = 'html';
     ctx.body = demoHome(hints());
