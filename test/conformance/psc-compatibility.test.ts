@@ -35,8 +35,8 @@ const NO_DIFF = { missing: [], extra: [], typeMismatches: [] };
  */
 const DISCOVERY_NOT_OFFERED = [
   'authorization_encryption_alg_values_supported', 'authorization_encryption_enc_values_supported',
-  'authorization_signing_alg_values_supported', 'backchannel_authentication_endpoint',
-  'backchannel_authentication_request_signing_alg_values_supported', 'backchannel_token_delivery_modes_supported',
+  'authorization_signing_alg_values_supported',
+  'backchannel_authentication_request_signing_alg_values_supported', // CIBA requests are plain form posts
   'check_session_iframe', 'device_authorization_endpoint', 'frontchannel_logout_session_supported',
   'frontchannel_logout_supported', 'id_token_encryption_alg_values_supported', 'id_token_encryption_enc_values_supported',
   'mtls_endpoint_aliases', 'registration_endpoint', 'request_object_encryption_alg_values_supported',

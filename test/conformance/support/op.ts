@@ -1,6 +1,7 @@
 import { saveProfessional } from '../../../src/directory/repository.js';
 import { medecin } from '../../helpers/fixtures.js';
 import { startTestIdp, type TestIdp } from '../../helpers/idp.js';
+import { ecpsOverrides } from './login.js';
 
 /** The test identity every module logs in as: the médecin of the published PSC captures. */
 export const PROFESSIONAL = '899700427885';
@@ -16,7 +17,7 @@ export const PROFESSIONAL = '899700427885';
  *   await op.close();
  */
 export async function startConformanceOp(overrides: Record<string, unknown> = {}): Promise<TestIdp> {
-  const idp = await startTestIdp({ overrides });
+  const idp = await startTestIdp({ overrides: { ...ecpsOverrides(), ...overrides } });
   await saveProfessional(idp.database.db, medecin(PROFESSIONAL));
   return idp;
 }
