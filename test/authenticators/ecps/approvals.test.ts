@@ -1,19 +1,14 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 
 import { DeviceApiError, type EcpsDevice } from '../../../src/authenticators/ecps/device/client.js';
-import { activateDevice, newProfessional } from './device-helpers.js';
+import { activateDevice, newProfessional, professionalWithDevice as withDevice } from './device-helpers.js';
 import { startEcpsTestApp, type EcpsTestApp } from './host.js';
 
 let app: EcpsTestApp;
 beforeAll(async () => { app = await startEcpsTestApp(); });
 afterAll(async () => { await app.close(); });
 
-async function professionalWithDevice() {
-  const p = newProfessional();
-  await app.addProfessional(p.nationalId, { email: p.email, mobile: p.mobile });
-  const { device } = await activateDevice(app.origin, app.outboxDir, p);
-  return { p, device };
-}
+const professionalWithDevice = () => withDevice(app);
 
 async function loginRequest(nationalId: string) {
   const uid = app.newInteraction();

@@ -32,3 +32,15 @@ export function newProfessional(): { nationalId: string; email: string; mobile: 
   const n = `${prefix}${String(counter).padStart(5, '0')}`;
   return { nationalId: `8997${n}`, email: `pro${n}@example.fr`, mobile: `+336${n}` };
 }
+
+/** A new professional in the mirror with contacts and an activated simulated device (test host). */
+export async function professionalWithDevice(app: {
+  origin: string;
+  outboxDir: string;
+  addProfessional(nationalId: string, contacts: { email: string; mobile: string }): Promise<unknown>;
+}): Promise<{ p: ReturnType<typeof newProfessional>; device: EcpsDevice; state: DeviceState }> {
+  const p = newProfessional();
+  await app.addProfessional(p.nationalId, { email: p.email, mobile: p.mobile });
+  const { device, state } = await activateDevice(app.origin, app.outboxDir, p);
+  return { p, device, state };
+}

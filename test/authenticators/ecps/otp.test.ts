@@ -1,19 +1,14 @@
 import { afterAll, afterEach, beforeAll, describe, expect, test } from '@jest/globals';
 
 import type { EcpsDevice } from '../../../src/authenticators/ecps/device/client.js';
-import { activateDevice, newProfessional } from './device-helpers.js';
+import { professionalWithDevice as withDevice } from './device-helpers.js';
 import { startEcpsTestApp, type EcpsTestApp } from './host.js';
 
 let app: EcpsTestApp;
 beforeAll(async () => { app = await startEcpsTestApp({ ECPS_OTP_MAX_FAILURES: 3 }); });
 afterAll(async () => { await app.close(); });
 
-async function professionalWithDevice() {
-  const p = newProfessional();
-  await app.addProfessional(p.nationalId, { email: p.email, mobile: p.mobile });
-  const { device } = await activateDevice(app.origin, app.outboxDir, p);
-  return { p, device };
-}
+const professionalWithDevice = () => withDevice(app);
 
 /** Submits the login page's one-time code form, as the browser does. */
 async function submitOtp(nationalId: string, otp: string, clientIp?: string) {

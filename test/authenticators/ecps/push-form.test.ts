@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 
-import { activateDevice, newProfessional, outboxCodes } from './device-helpers.js';
+import { newProfessional, professionalWithDevice as withDevice, outboxCodes } from './device-helpers.js';
 import { startEcpsTestApp, type EcpsTestApp } from './host.js';
 
 let app: EcpsTestApp;
@@ -8,12 +8,7 @@ const logLines: string[] = [];
 beforeAll(async () => { app = await startEcpsTestApp({ ECPS_PUSH_MAX_REQUESTS: 2 }, logLines); });
 afterAll(async () => { await app.close(); });
 
-async function professionalWithDevice() {
-  const p = newProfessional();
-  await app.addProfessional(p.nationalId, { email: p.email, mobile: p.mobile });
-  const { device, state } = await activateDevice(app.origin, app.outboxDir, p);
-  return { p, device, state };
-}
+const professionalWithDevice = () => withDevice(app);
 
 /** Posts the login page's push form as the browser does; does not follow the redirect. */
 async function postPush(uid: string, nationalId: string, csrf = app.csrfOf(uid)) {
