@@ -1,8 +1,9 @@
 import { sql, type Kysely } from 'kysely';
 
 import type { Schema } from '../db/schema.js';
-import { ACTIVITY_FIELDS, EXERCICE_FIELDS, type FieldMapping } from './fields.js';
+import { ACTIVITY_FIELDS, EXERCICE_FIELDS } from './fields.js';
 import type { ProfessionalRecord } from './professional.js';
+import { exercicesJson } from './record-sql.js';
 
 /** OIDs PSC appends to codes (psc-contract.md §10.2): copied verbatim. */
 export const ROLE_OID = '1.2.250.1.213.1.1.5.5';
@@ -34,31 +35,15 @@ export const SCOPE_ALL_CLAIMS = [
   'codeCivilite', 'codeGenreActivite', ...Object.keys(PSC_CONSTANTS),
 ] as const;
 
-const jsonObject = (alias: string, fields: readonly FieldMapping[]) =>
-  fields.map((f) => `'${f.claim}', ${alias}.${f.column}`).join(', ');
-
-// One round trip: the professional, their exercices and their current activities as JSON.
-// Exercices without a current activity are left out; a professional with none is not found.
-const LOAD_SQL = `
-SELECT p.national_id AS "nationalId", p.type_identifiant_pp AS "idType", p.identifiant_pp AS "identifier",
-       p.code_civilite AS "codeCivilite", x.exercices
-FROM directory_professional p
-CROSS JOIN LATERAL (
-  SELECT json_agg(json_build_object(${jsonObject('e', EXERCICE_FIELDS)}, 'activities', acts.list) ORDER BY e.ord) AS exercices
-  FROM directory_exercice e
-  CROSS JOIN LATERAL (
-    SELECT json_agg(json_build_object(${jsonObject('a', ACTIVITY_FIELDS)}) ORDER BY a.ord) AS list
-    FROM directory_activity a
-    WHERE a.national_id = e.national_id AND a.exercice_ord = e.ord AND a.ended_at IS NULL
-  ) acts
-  WHERE e.national_id = p.national_id AND acts.list IS NOT NULL
-) x
-WHERE p.national_id = $1 AND p.deactivated_at IS NULL AND x.exercices IS NOT NULL`;
-const [LOAD_BEFORE, LOAD_AFTER] = LOAD_SQL.split('$1') as [string, string];
-
 /** The professional with at least one current activity, or undefined. */
 export async function loadProfessional(db: Kysely<Schema>, nationalId: string): Promise<ProfessionalRecord | undefined> {
-  const { rows } = await sql<ProfessionalRecord>`${sql.raw(LOAD_BEFORE)}${nationalId}${sql.raw(LOAD_AFTER)}`.execute(db);
+  // One round trip: the professional, their exercices and their current activities as JSON.
+  const { rows } = await sql<ProfessionalRecord>`
+    SELECT p.national_id AS "nationalId", p.type_identifiant_pp AS "idType", p.identifiant_pp AS "identifier",
+           p.code_civilite AS "codeCivilite", x.exercices
+    FROM directory_professional p
+    ${exercicesJson(sql`a.ended_at IS NULL`)}
+    WHERE p.national_id = ${nationalId} AND p.deactivated_at IS NULL AND x.exercices IS NOT NULL`.execute(db);
   return rows[0];
 }
 

@@ -1,8 +1,8 @@
 import { sql, type Kysely } from 'kysely';
 
 import type { Schema } from '../db/schema.js';
-import { ACTIVITY_FIELDS, EXERCICE_FIELDS, type FieldMapping } from './fields.js';
 import type { ProfessionalRecord } from './professional.js';
+import { exercicesJson } from './record-sql.js';
 
 /**
  * "What did the mirror say about X on date D": imports never rewrite an activity in place — they
@@ -31,9 +31,6 @@ export async function professionalHistory(db: Kysely<Schema>, nationalId: string
   return rows.map((r) => ({ ...r, importId: Number(r.importId), at: new Date(r.at) }));
 }
 
-const jsonObject = (alias: string, fields: readonly FieldMapping[]) =>
-  sql.raw(fields.map((f) => `'${f.claim}', ${alias}.${f.column}`).join(', '));
-
 /**
  * The record as the mirror held it at `at` (same shape as loadProfessional), or undefined if the
  * professional had no current activity then.
@@ -49,17 +46,7 @@ export async function professionalAt(db: Kysely<Schema>, nationalId: string, at:
     SELECT p.national_id AS "nationalId", p.type_identifiant_pp AS "idType", p.identifiant_pp AS "identifier",
            coalesce((SELECT code_civilite FROM state), p.code_civilite) AS "codeCivilite", x.exercices
     FROM directory_professional p
-    CROSS JOIN LATERAL (
-      SELECT json_agg(json_build_object(${jsonObject('e', EXERCICE_FIELDS)}, 'activities', acts.list) ORDER BY e.ord) AS exercices
-      FROM directory_exercice e
-      CROSS JOIN LATERAL (
-        SELECT json_agg(json_build_object(${jsonObject('a', ACTIVITY_FIELDS)}) ORDER BY a.ord) AS list
-        FROM directory_activity a
-        WHERE a.national_id = e.national_id AND a.exercice_ord = e.ord
-          AND a.started_at <= ${at} AND (a.ended_at IS NULL OR a.ended_at > ${at})
-      ) acts
-      WHERE e.national_id = p.national_id AND acts.list IS NOT NULL
-    ) x
+    ${exercicesJson(sql`a.started_at <= ${at} AND (a.ended_at IS NULL OR a.ended_at > ${at})`)}
     WHERE p.national_id = ${nationalId} AND p.created_at <= ${at}
       AND coalesce((SELECT change FROM state), 'created') <> 'ended'
       AND x.exercices IS NOT NULL`.execute(db);
