@@ -81,8 +81,9 @@ export function generateProfessional(seed: number | string, index: number, versi
 }
 
 function adeliOf(index: number): string {
-  // Unique per index: département 97 + 6-digit sequence + Luhn digit (9 digits).
-  return testAdeli('97', String(Math.floor(index / 1e4) % 100).padStart(2, '0'), index % 1e4);
+  // Unique per index up to 97 million: département (97, then 96… per million) + 6-digit sequence + Luhn digit (9 digits).
+  const departement = String(97 - Math.floor(index / 1e6)).padStart(2, '0');
+  return testAdeli(departement, String(Math.floor(index / 1e4) % 100).padStart(2, '0'), index % 1e4);
 }
 
 function identityColumns(p: Identity): ExtractRow {

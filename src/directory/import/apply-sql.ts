@@ -1,6 +1,5 @@
-import { ACTIVITY_FIELDS, EXERCICE_FIELDS } from '../fields.js';
-import { STAGING_TABLE } from './staging.js';
-import { PROFESSIONAL_TABLE } from './stage-sql.js';
+import { ACTIVITY_COLUMNS, EXERCICE_COLUMNS, STRUCTURE_COLUMNS } from './normalizer.js';
+import { ACTIVITY_TABLE, EXERCICE_TABLE, PROFESSIONAL_TABLE, STRUCTURE_TABLE } from './work-tables.js';
 
 /**
  * The switch to the new data, as set-based SQL run in ONE transaction (see apply.ts): a reader's
@@ -13,15 +12,11 @@ import { PROFESSIONAL_TABLE } from './stage-sql.js';
  */
 
 export const DIFF_TABLE = 'directory_import_diff';
-export const NEW_EXERCICE_TABLE = 'directory_import_exercice';
+const ORD_BASE_TABLE = 'directory_import_ord_base';
 
-const exerciceCols = EXERCICE_FIELDS.map((f) => f.column);
-const activityCols = ACTIVITY_FIELDS.map((f) => f.column);
-const KEY = ['code_profession', 'code_categorie_professionnelle'];
-const STRUCTURE_COLS = [
-  'identifiant_technique_structure', 'raison_sociale_site', 'numero_siret_site', 'numero_siren_site',
-  'numero_finess_site', 'numero_finess_etablissement_juridique', 'code_secteur_activite',
-];
+const exerciceCols = EXERCICE_COLUMNS;
+const activityCols = ACTIVITY_COLUMNS;
+const STRUCTURE_COLS = STRUCTURE_COLUMNS;
 
 /** created / reactivated / updated (hash differs) / ended (absent from the file). */
 export const DIFF_SQL = [`
@@ -49,22 +44,22 @@ SELECT
   count(*) FILTER (WHERE change = 'ended') AS ended
 FROM ${DIFF_TABLE}`;
 
-export const CHANGED_ROWS_TABLE = 'directory_import_rows';
+/**
+ * Professionals the diff says are new or changed, whose record the normalizer did not write
+ * because their fingerprint matched the mirror's (a 64-bit collision: about never). The importer
+ * then runs again writing every record.
+ */
+export const MISSING_RECORDS_SQL = `
+SELECT count(*) AS n FROM ${DIFF_TABLE} d
+WHERE d.change <> 'ended' AND NOT EXISTS (SELECT 1 FROM ${EXERCICE_TABLE} e WHERE e.national_id = d.national_id)`;
 
 /**
- * The statements of the switch. `allChanged` (a first load: every professional of the file is
- * new or changed) reads staging directly; otherwise the changed professionals' rows — ~1 % on a
- * daily sync — are copied once into a small temp table that every later statement reads.
+ * The statements of the switch: the normalized records of the new and changed professionals
+ * (~1 % on a daily sync) were staged by the normalizer; exercice numbers continue after the
+ * professional's earlier versions.
  */
-export function applySql(allChanged: boolean): string[] {
-  const rows = allChanged ? STAGING_TABLE : CHANGED_ROWS_TABLE;
+export function applySql(): string[] {
   return [
-    ...(allChanged ? [] : [
-      `CREATE TEMP TABLE ${CHANGED_ROWS_TABLE} ON COMMIT DROP AS
-       SELECT s.* FROM ${STAGING_TABLE} s JOIN ${DIFF_TABLE} d ON d.national_id = s.identification_nationale_pp AND d.change <> 'ended'`,
-      `ANALYZE ${CHANGED_ROWS_TABLE}`,
-    ]),
-
     // Old versions end now: activities of every changed or vanished professional.
     `UPDATE directory_activity a SET ended_at = now()
      FROM ${DIFF_TABLE} d
@@ -73,7 +68,7 @@ export function applySql(allChanged: boolean): string[] {
     `UPDATE directory_professional p SET deactivated_at = now(), updated_at = now()
      FROM ${DIFF_TABLE} d WHERE d.national_id = p.national_id AND d.change = 'ended'`,
 
-    // Plain INSERT for new people and UPDATE for known ones: cheaper than ON CONFLICT on 2 M rows.
+    // Plain INSERT for new people and UPDATE for known ones: cheaper than ON CONFLICT.
     `INSERT INTO directory_professional (national_id, type_identifiant_pp, identifiant_pp, code_civilite, content_hash, created_at, updated_at, deactivated_at)
      SELECT n.national_id, n.type_identifiant_pp, n.identifiant_pp, n.code_civilite, n.content_hash, now(), now(), NULL
      FROM ${PROFESSIONAL_TABLE} n JOIN ${DIFF_TABLE} d ON d.national_id = n.national_id AND d.change = 'created'`,
@@ -84,66 +79,28 @@ export function applySql(allChanged: boolean): string[] {
      FROM ${PROFESSIONAL_TABLE} n JOIN ${DIFF_TABLE} d ON d.national_id = n.national_id AND d.change IN ('updated', 'reactivated')
      WHERE p.national_id = n.national_id`,
 
-    // Exercices keyed by (profession, catégorie), ordered by their first row in the file. The
-    // savoir-faire pair is that of the first 'S' (spécialité ordinale) row, else of the first row.
-    // Hash aggregation finds those rows' line numbers; joining back by line number is far cheaper
-    // than sorting wide rows (DISTINCT ON) on 2 M lines.
-    `CREATE TEMP TABLE ${NEW_EXERCICE_TABLE} ON COMMIT DROP AS
-     WITH keys AS (
-       SELECT s.identification_nationale_pp AS national_id, ${KEY.map((k) => `s.${k}`).join(', ')},
-              min(s.line_no) AS first_line, min(s.line_no) FILTER (WHERE s.code_type_savoir_faire = 'S') AS specialty_line
-       FROM ${rows} s
-       GROUP BY 1, ${KEY.map((_, i) => i + 2).join(', ')}
-     ),
-     next_ord AS (
-       SELECT d.national_id, coalesce(max(e.ord) + 1, 0) AS base
-       FROM ${DIFF_TABLE} d LEFT JOIN directory_exercice e ON e.national_id = d.national_id
-       WHERE d.change <> 'ended' GROUP BY d.national_id
-     )
-     SELECT k.national_id,
-            (b.base + row_number() OVER (PARTITION BY k.national_id ORDER BY k.first_line) - 1)::integer AS ord,
-            ${exerciceCols.filter((c) => !['code_type_savoir_faire', 'code_savoir_faire'].includes(c)).map((c) => (KEY.includes(c) ? `k.${c}` : `f.${c}`)).join(', ')},
-            coalesce(sp.code_type_savoir_faire, f.code_type_savoir_faire) AS code_type_savoir_faire,
-            coalesce(sp.code_savoir_faire, f.code_savoir_faire) AS code_savoir_faire
-     FROM keys k
-     JOIN next_ord b ON b.national_id = k.national_id
-     JOIN ${rows} f ON f.line_no = k.first_line
-     LEFT JOIN ${rows} sp ON sp.line_no = k.specialty_line`,
-
-    `ANALYZE ${NEW_EXERCICE_TABLE}`,
+    // A new version's exercices are numbered after every earlier one of the professional.
+    `CREATE TEMP TABLE ${ORD_BASE_TABLE} ON COMMIT DROP AS
+     SELECT d.national_id, coalesce(max(e.ord) + 1, 0) AS base
+     FROM ${DIFF_TABLE} d LEFT JOIN directory_exercice e ON e.national_id = d.national_id
+     WHERE d.change <> 'ended' GROUP BY d.national_id`,
 
     `INSERT INTO directory_exercice (national_id, ord, ${exerciceCols.join(', ')})
-     SELECT national_id, ord, ${exerciceCols.join(', ')} FROM ${NEW_EXERCICE_TABLE}`,
+     SELECT x.national_id, b.base + x.ord, ${exerciceCols.map((c) => `x.${c}`).join(', ')}
+     FROM ${EXERCICE_TABLE} x JOIN ${ORD_BASE_TABLE} b ON b.national_id = x.national_id`,
 
-    // Activities de-duplicated on all 30 fields within their exercice (rows repeat per
-    // savoir-faire): grouped on an md5 of the 30 fields (fields never contain '|', so the
-    // concatenation is unambiguous) — a narrow hash key instead of 33 text columns — then the
-    // values are read back from the first row. Their ord is the line of that first row: file
-    // order with no window sort (unique within the exercice, whose ord is fresh for every version).
     `INSERT INTO directory_activity (national_id, exercice_ord, ord, ${activityCols.join(', ')}, started_at)
-     SELECT a.national_id, e.ord, a.first_line::integer, ${activityCols.map((c) => `s.${c}`).join(', ')}, now()
-     FROM (
-       SELECT identification_nationale_pp AS national_id, ${KEY.join(', ')}, min(line_no) AS first_line
-       FROM ${rows} r
-       GROUP BY identification_nationale_pp, ${KEY.join(', ')}, md5(concat_ws('|', ${activityCols.join(', ')}))
-     ) a
-     JOIN ${NEW_EXERCICE_TABLE} e ON e.national_id = a.national_id AND ${KEY.map((k) => `e.${k} = a.${k}`).join(' AND ')}
-     JOIN ${rows} s ON s.line_no = a.first_line`,
+     SELECT a.national_id, b.base + a.exercice_ord, a.ord, ${activityCols.map((c) => `a.${c}`).join(', ')}, now()
+     FROM ${ACTIVITY_TABLE} a JOIN ${ORD_BASE_TABLE} b ON b.national_id = a.national_id`,
 
-    // Structures seen in the changed rows: the first row per technical id describes it.
-    `CREATE TEMP TABLE directory_import_structure ON COMMIT DROP AS
-     SELECT ${STRUCTURE_COLS.map((c) => `s.${c}`).join(', ')}
-     FROM ${rows} s
-     JOIN (SELECT identifiant_technique_structure, min(line_no) AS line_no FROM ${rows} r
-           WHERE identifiant_technique_structure <> '' GROUP BY 1) f ON f.line_no = s.line_no`,
-
+    // Structures seen in the changed rows (first row naming each): updated when they differ, added when new.
     `UPDATE directory_structure st SET ${STRUCTURE_COLS.slice(1).map((c) => `${c} = n.${c}`).join(', ')}, updated_at = now()
-     FROM directory_import_structure n
+     FROM ${STRUCTURE_TABLE} n
      WHERE st.identifiant_technique_structure = n.identifiant_technique_structure
        AND (${STRUCTURE_COLS.slice(1).map((c) => `st.${c}`).join(', ')}) IS DISTINCT FROM (${STRUCTURE_COLS.slice(1).map((c) => `n.${c}`).join(', ')})`,
 
     `INSERT INTO directory_structure (${STRUCTURE_COLS.join(', ')}, updated_at)
-     SELECT ${STRUCTURE_COLS.map((c) => `n.${c}`).join(', ')}, now() FROM directory_import_structure n
+     SELECT ${STRUCTURE_COLS.map((c) => `n.${c}`).join(', ')}, now() FROM ${STRUCTURE_TABLE} n
      WHERE NOT EXISTS (SELECT 1 FROM directory_structure st WHERE st.identifiant_technique_structure = n.identifiant_technique_structure)`,
   ];
 }

@@ -4,9 +4,11 @@ import { sql, type Kysely, type Transaction } from 'kysely';
 
 import type { Database } from '../../db/database.js';
 import type { Schema } from '../../db/schema.js';
-import { applySql, DIFF_COUNTS_SQL, DIFF_SQL, logChangesSql } from './apply-sql.js';
-import { dropMirrorIndexes, mirrorIsEmpty } from './bulk-indexes.js';
+import { applySql, DIFF_COUNTS_SQL, DIFF_SQL, logChangesSql, MISSING_RECORDS_SQL } from './apply-sql.js';
 import { ImportError } from './errors.js';
+
+/** The diff found new or changed professionals whose record was not staged (fingerprint collision): stage every record and apply again. */
+export class MissingRecordsError extends Error {}
 
 export interface DiffCounts {
   activeBefore: number;
@@ -53,20 +55,15 @@ export async function applyDiff(database: Database, options: ApplyOptions): Prom
     const counts = Object.fromEntries(Object.entries(c).map(([k, v]) => [k, Number(v)])) as unknown as DiffCounts;
     checkDisappearance(counts, options);
     options.beforeWrite?.(counts);
-    const allChanged = counts.created + counts.reactivated + counts.updated === counts.professionals;
-    const rebuildIndexes = allChanged && (await mirrorIsEmpty(trx)) ? await dropMirrorIndexes(trx) : undefined;
-    for (const statement of applySql(allChanged)) {
+    const missing = await sql<{ n: number | string }>`${sql.raw(MISSING_RECORDS_SQL)}`.execute(trx);
+    if (Number(missing.rows[0]!.n)) throw new MissingRecordsError(`${missing.rows[0]!.n} changed professionals without a staged record`);
+    for (const statement of applySql()) {
       const started = performance.now();
       await run(trx, statement);
       if (options.timings) {
         const label = labelOf(statement);
         options.timings[label] = (options.timings[label] ?? 0) + Math.round(performance.now() - started);
       }
-    }
-    if (rebuildIndexes) {
-      const started = performance.now();
-      await rebuildIndexes();
-      if (options.timings) options.timings['rebuild indexes'] = Math.round(performance.now() - started);
     }
     await run(trx, logChangesSql(options.importId));
     const now = await sql<{ now: Date }>`SELECT now() AS now`.execute(trx);

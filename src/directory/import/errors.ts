@@ -15,7 +15,9 @@ export type ImportErrorCode =
   | 'IMPORT_TOO_MANY_SKIPPED'
   | 'IMPORT_ROW_COUNT_OUT_OF_BAND'
   | 'IMPORT_MASS_DELETION'
-  | 'IMPORT_ALREADY_RUNNING';
+  | 'IMPORT_ALREADY_RUNNING'
+  | 'IMPORT_CONFLICT'
+  | 'IMPORT_SCHEMA';
 
 /** Where in the file, when the error is about one line or one field. */
 export interface ImportErrorLocation {
@@ -51,4 +53,6 @@ export const IMPORT_ERROR_MESSAGES_FR: Record<ImportErrorCode, string> = {
   IMPORT_ROW_COUNT_OUT_OF_BAND: 'Le nombre de lignes sort de la plage autorisée : import arrêté.',
   IMPORT_MASS_DELETION: 'Trop de professionnels disparaîtraient : import arrêté (utiliser --force pour passer outre).',
   IMPORT_ALREADY_RUNNING: 'Un import de l’annuaire est déjà en cours.',
+  IMPORT_CONFLICT: 'L’annuaire a été modifié pendant le premier chargement : rien n’a été changé, relancer l’import.',
+  IMPORT_SCHEMA: 'Une clé étrangère référence les tables de l’annuaire : le premier chargement ne peut pas les remplacer.',
 };

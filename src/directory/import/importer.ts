@@ -1,21 +1,24 @@
 import { performance } from 'node:perf_hooks';
 import path from 'node:path';
 
-import { sql, type Transaction } from 'kysely';
-
-import type { Schema } from '../../db/schema.js';
+import { sql } from 'kysely';
 
 import type { Database } from '../../db/database.js';
 import { loadNomenclatures } from '../nomenclatures.js';
-import { applyDiff, WORK_MEM, type DiffCounts } from './apply.js';
+import { MissingRecordsError, type DiffCounts } from './apply.js';
 import { mapHeader } from './columns.js';
 import { ImportError } from './errors.js';
 import { ExtractToCopy, headerInfo, type LineIssue } from './extract-to-copy.js';
 import { acquireImportLock } from './lock.js';
+import type { NormalizeInput, NormalizeRun } from './normalize-run.js';
+import { NotGroupedError } from './normalizer.js';
+import { rebuildMirror } from './rebuild.js';
 import { DEFAULT_IMPORT_SETTINGS, type DirectoryImportSettings } from './settings.js';
-import { fileChecksum, openExtractSource, readHeaderLine } from './source.js';
-import { DELETE_INVALID_ROWS_SQL, DROP_WORK_TABLES_SQL, FIND_INVALID_ROWS_SQL, INVALID_TABLE, STAGE_PROFESSIONALS_SQL, UNKNOWN_CODES_SQL } from './stage-sql.js';
-import { loadStaging, STAGING_TABLE } from './staging.js';
+import { openSortedReadback } from './sorted-readback.js';
+import { fileChecksumInBackground, openExtractSource, readHeaderLine } from './source.js';
+import { loadStaging } from './staging.js';
+import { syncMirror } from './sync.js';
+import { DROP_WORK_TABLES_SQL } from './work-tables.js';
 
 export type ImportPhase = 'checksum' | 'loading' | 'validating' | 'diffing' | 'done';
 
@@ -79,88 +82,105 @@ export async function importExtract(database: Database, file: string, options: I
   const settings = { ...DEFAULT_IMPORT_SETTINGS, ...definedOnly(options) };
   const started = performance.now();
   const timings: Record<string, number> = {};
-  let mark = started;
-  const lap = (name: string) => {
-    const now = performance.now();
-    timings[name] = Math.round(now - mark);
-    mark = now;
-  };
   const release = await acquireImportLock(database);
   const db = database.db;
   let importId: number | undefined;
-  let pendingCodes: Promise<unknown> | undefined;
   try {
     const source = await openExtractSource(file);
-    options.onProgress?.({ phase: 'checksum', bytes: 0, totalBytes: source.size, rows: 0 });
-    const checksum = await fileChecksum(file);
-    lap('checksum');
+    // The checksum (the import's identity) is computed alongside the load and checked before
+    // anything is switched: the same file as the last applied import is then a recorded no-op.
+    const checksumPending = fileChecksumInBackground(file);
+    checksumPending.catch(() => {}); // awaited in the checks below; never an unhandled rejection meanwhile
     // Whoever held the lock before us and left a run "running" died mid-way: its work tables are
     // rebuilt from scratch below, and the mirror was never touched (the switch is atomic).
     await db.updateTable('directory_import').set({ status: 'interrupted', finished_at: new Date() }).where('status', '=', 'running').execute();
 
     const fileName = path.basename(file) === source.entryName ? source.entryName : `${path.basename(file)}:${source.entryName}`;
     const last = await db.selectFrom('directory_import').selectAll().where('status', '=', 'applied').orderBy('id', 'desc').limit(1).executeTakeFirst();
-    if (last?.checksum === checksum && !options.reimport) {
-      const row = await db.insertInto('directory_import').values({
-        file_name: fileName, checksum, status: 'unchanged', step: 'done', finished_at: new Date(), duration_ms: Math.round(performance.now() - started),
-      }).returning('id').executeTakeFirstOrThrow();
-      return {
-        importId: row.id, status: 'unchanged', fileName, checksum, rows: Number(last.rows_read ?? 0), skipped: 0, professionals: Number(last.professionals ?? 0),
-        created: 0, updated: 0, ended: 0, unchanged: Number(last.professionals ?? 0), durationMs: Math.round(performance.now() - started), timings,
-        report: { unknownHeaders: [], missingOptionalColumns: [], skippedLines: [], unknownCodes: [] },
-      };
-    }
-    importId = (await db.insertInto('directory_import').values({ file_name: fileName, checksum, status: 'running', forced: !!options.force })
+    importId = (await db.insertInto('directory_import').values({ file_name: fileName, checksum: 'pending', status: 'running', forced: !!options.force })
       .returning('id').executeTakeFirstOrThrow()).id;
+    let checksum = '';
     const step = (name: string) => db.updateTable('directory_import').set({ step: name }).where('id', '=', importId!).execute();
 
     await loadNomenclatures(db);
     const headerLine = await readHeaderLine(source);
     const mapping = mapHeader(headerLine);
-    const converter = new ExtractToCopy(headerInfo(mapping, headerLine), { malformed: settings.malformed });
-    const ticker = options.onProgress && setInterval(() => options.onProgress!({ phase: 'loading', bytes: converter.bytesIn, totalBytes: source.size, rows: converter.rows }), 250);
+    const header = headerInfo(mapping, headerLine);
+    let current: NormalizeRun | undefined;
+    let priorSkips: { count: number; issues: LineIssue[] } | undefined;
+    const onStart = (run: NormalizeRun) => {
+      current = run;
+      if (priorSkips) run.parser.addSkipped(priorSkips.count, priorSkips.issues);
+    };
+    const ticker = options.onProgress && setInterval(() => {
+      if (current) options.onProgress!({ phase: 'loading', bytes: Math.min(current.parser.bytesIn, source.size), totalBytes: source.size, rows: current.parser.rows });
+    }, 250);
+    const checks = async (run: NormalizeRun) => {
+      checksum = await checksumPending;
+      await db.updateTable('directory_import').set({ checksum }).where('id', '=', importId!).execute();
+      if (last?.checksum === checksum && !options.reimport) throw new UnchangedFile();
+      const counted = countRows(run, settings);
+      if (counted.rows === 0) throw new ImportError('EXTRACT_EMPTY', 'the file has no data row');
+      await checkRowBand(database, counted.rows, settings, !!options.force);
+      await step('validated');
+      options.onProgress?.({ phase: 'diffing', bytes: source.size, totalBytes: source.size, rows: counted.rows });
+    };
+    const rebuild = await mirrorIsEmpty(database);
+    const attempt = async (input: NormalizeInput, writeAll = false): Promise<{ run: NormalizeRun; counts: DiffCounts & { appliedAt: Date } }> => {
+      if (rebuild) {
+        const at = new Date();
+        const run = await rebuildMirror(database, input, { importId: importId!, at, beforeSwap: checks, onStart, timings });
+        const n = run.normalizer.professionals;
+        return { run, counts: { activeBefore: 0, professionals: n, created: n, reactivated: 0, updated: 0, ended: 0, appliedAt: at } };
+      }
+      return syncMirror(database, input, { importId: importId!, maxDisappearShare: settings.maxDisappearShare, force: !!options.force, writeAll, beforeApply: checks, onStart, timings });
+    };
+    // Fallbacks: rows not grouped by professional → sorted by PostgreSQL first; a fingerprint
+    // collision hid a changed record (about never) → every record staged this time.
+    const attempts = async (): Promise<Awaited<ReturnType<typeof attempt>>> => {
+      try {
+        return await attempt({ header, malformed: settings.malformed, open: () => source.open() });
+      } catch (err) {
+        if (err instanceof MissingRecordsError) {
+          await dropWorkTables(database);
+          return attempt({ header, malformed: settings.malformed, open: () => source.open() }, true);
+        }
+        if (!(err instanceof NotGroupedError)) throw err;
+        timings['not grouped, sorted by PostgreSQL'] = 1;
+        await dropWorkTables(database);
+        const converter = new ExtractToCopy(header, { malformed: settings.malformed });
+        await loadStaging(database, mapping, await source.open(), converter);
+        priorSkips = { count: converter.skipped, issues: converter.issues };
+        return attempt({ header, malformed: settings.malformed, numberedLines: true, open: () => openSortedReadback(database, mapping) });
+      }
+    };
+    let outcome: Awaited<ReturnType<typeof attempt>>;
     try {
-      await loadStaging(database, mapping, await source.open(), converter);
+      outcome = await attempts();
+    } catch (err) {
+      if (!(err instanceof UnchangedFile) || !last) throw err;
+      const durationMs = Math.round(performance.now() - started);
+      await db.updateTable('directory_import').set({ status: 'unchanged', step: 'done', finished_at: new Date(), duration_ms: durationMs }).where('id', '=', importId).execute();
+      return {
+        importId, status: 'unchanged', fileName, checksum, rows: Number(last.rows_read ?? 0), skipped: 0, professionals: Number(last.professionals ?? 0),
+        created: 0, updated: 0, ended: 0, unchanged: Number(last.professionals ?? 0), durationMs, timings,
+        report: { unknownHeaders: [], missingOptionalColumns: [], skippedLines: [], unknownCodes: [] },
+      };
     } finally {
       if (ticker) clearInterval(ticker);
     }
-    // Real row counts for the planner (COPY leaves no statistics): hash vs sort choices depend on them.
-    await database.exec(`ANALYZE ${STAGING_TABLE}`);
-    await step('staged');
-    lap('load');
-    options.onProgress?.({ phase: 'validating', bytes: source.size, totalBytes: source.size, rows: converter.rows });
-
-    // Independent scans of staging on separate connections (a real server runs them in
-    // parallel; PGlite one after the other): identifier checks and per-professional hashes now;
-    // the unknown-codes report is only a report, so it runs alongside the switch below.
-    const codes = findUnknownCodes(database);
-    pendingCodes = codes.catch(() => undefined); // awaited below; never an unhandled rejection meanwhile
-    const [skipped] = await allOrFirstError([
-      validateStaging(database, converter, settings),
-      stageProfessionals(database),
-    ] as const);
-    const rows = converter.rows - skipped.invalidRows;
-    if (rows === 0) throw new ImportError('EXTRACT_EMPTY', 'the file has no data row');
-    await checkRowBand(database, rows, settings, !!options.force);
-    await step('validated');
-    lap('validate and stage');
-
-    options.onProgress?.({ phase: 'diffing', bytes: source.size, totalBytes: source.size, rows });
-    const applySteps: Record<string, number> = {};
-    const counts = await applyDiff(database, { importId, maxDisappearShare: settings.maxDisappearShare, force: !!options.force, timings: applySteps });
-    lap('apply');
-    const unknownCodes = await codes;
-    for (const [k, v] of Object.entries(applySteps)) timings[`apply: ${k}`] = v;
+    const { run, counts } = outcome;
+    const { rows, skipped } = countRows(run, settings);
     const report: ImportReport = {
       unknownHeaders: mapping.unknownHeaders,
       missingOptionalColumns: mapping.missingOptional,
-      skippedLines: skipped.samples,
-      unknownCodes,
+      skippedLines: [...run.parser.issues].sort((a, b) => a.line - b.line),
+      unknownCodes: run.normalizer.unknownCodes.report(),
     };
-    const result = { ...resultOf(importId, fileName, checksum, rows, skipped.count, counts, Math.round(performance.now() - started), report), timings };
+    const result = { ...resultOf(importId, fileName, checksum, rows, skipped, counts, Math.round(performance.now() - started), report), timings };
     await db.updateTable('directory_import').set({
       status: 'applied', step: 'applied', applied_at: counts.appliedAt, finished_at: new Date(), duration_ms: result.durationMs,
-      rows_read: rows, rows_skipped: skipped.count, professionals: counts.professionals,
+      rows_read: rows, rows_skipped: skipped, professionals: counts.professionals,
       created: result.created, updated: result.updated, ended: result.ended, unchanged: result.unchanged,
       report: JSON.stringify(report),
     }).where('id', '=', importId).execute();
@@ -170,11 +190,13 @@ export async function importExtract(database: Database, file: string, options: I
     if (importId !== undefined) await recordFailure(database, importId, err, performance.now() - started);
     throw err;
   } finally {
-    await pendingCodes; // it reads staging: let it finish before dropping the work tables
     await dropWorkTables(database);
     await release();
   }
 }
+
+/** The file is the one the last applied import read: nothing to do (found before the switch, which is then abandoned). */
+class UnchangedFile extends Error {}
 
 function definedOnly<T extends object>(o: T): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
@@ -188,67 +210,28 @@ function resultOf(importId: number, fileName: string, checksum: string, rows: nu
   };
 }
 
-/** Invalid identifiers found by SQL, merged with the lines the converter skipped; applies the policy. */
-async function validateStaging(database: Database, converter: ExtractToCopy, settings: DirectoryImportSettings) {
-  for (const statement of FIND_INVALID_ROWS_SQL) await database.exec(statement);
-  const db = database.db;
-  const invalid = await sql<{ n: number | string }>`SELECT count(*) AS n FROM ${sql.table(INVALID_TABLE)}`.execute(db);
-  const invalidRows = Number(invalid.rows[0]!.n);
-  const first = invalidRows
-    ? (await sql<{ line_no: number | string; field: string; value: string }>`SELECT line_no, field, value FROM ${sql.table(INVALID_TABLE)} ORDER BY line_no LIMIT 20`.execute(db)).rows
-    : [];
-  if (invalidRows && settings.malformed === 'stop') {
-    const f = first[0]!;
-    throw new ImportError('EXTRACT_INVALID_VALUE', `invalid value "${f.value}"${invalidRows > 1 ? ` (${invalidRows} invalid rows in all)` : ''}`, { line: Number(f.line_no), field: f.field });
-  }
-  if (invalidRows) await database.exec(DELETE_INVALID_ROWS_SQL);
-  const count = converter.skipped + invalidRows;
-  const total = converter.rows + converter.skipped;
-  if (total > 0 && count / total > settings.maxSkippedShare) {
-    const firstIssue = converter.issues[0] ?? { line: Number(first[0]!.line_no), field: first[0]!.field };
-    throw new ImportError('IMPORT_TOO_MANY_SKIPPED',
-      `${count} of ${total} rows are malformed or invalid (limit ${(settings.maxSkippedShare * 100).toFixed(2)} %); first at line ${firstIssue.line}${firstIssue.field ? `, field "${firstIssue.field}"` : ''}`);
-  }
-  const samples: LineIssue[] = [
-    ...converter.issues,
-    ...first.map((f) => ({ line: Number(f.line_no), field: f.field, message: `invalid value "${f.value}"` })),
-  ].sort((a, b) => a.line - b.line).slice(0, 20);
-  return { count, invalidRows, samples };
-}
-
-/** Waits for every promise (no query left running behind our back), then throws the first error. */
-async function allOrFirstError<T extends readonly unknown[]>(promises: { [K in keyof T]: Promise<T[K]> }): Promise<T> {
-  const settled = await Promise.allSettled(promises);
-  const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-  if (failed) throw failed.reason;
-  return settled.map((r) => (r as PromiseFulfilledResult<unknown>).value) as unknown as T;
-}
-
-/** One transaction with room to sort and hash in memory. */
-function withWorkMem<T>(database: Database, fn: (trx: Transaction<Schema>) => Promise<T>, workMem = WORK_MEM): Promise<T> {
-  return database.db.transaction().execute(async (trx) => {
-    if (database.kind === 'postgres') await sql.raw(`SET LOCAL work_mem = '${workMem}'`).execute(trx);
-    return fn(trx);
-  });
-}
-
 /**
- * The per-professional work table the diff reads. Its one big sort (2 M × national id, line,
- * 8-byte hash) needs about 250 MB to stay in memory; past work_mem it spills to disk and takes
- * twice as long.
+ * Rows kept and skipped (malformed lines and invalid identifiers); past the configured share of
+ * skipped rows the import stops even under policy "skip".
  */
-async function stageProfessionals(database: Database): Promise<void> {
-  await withWorkMem(database, async (trx) => {
-    for (const statement of STAGE_PROFESSIONALS_SQL) await sql.raw(statement).execute(trx);
-  }, '512MB');
+function countRows(run: NormalizeRun, settings: DirectoryImportSettings): { rows: number; skipped: number } {
+  const rows = run.parser.rows - run.normalizer.invalidRows;
+  const skipped = run.parser.skipped;
+  const total = rows + skipped;
+  if (total > 0 && skipped / total > settings.maxSkippedShare) {
+    const first = [...run.parser.issues].sort((x, y) => x.line - y.line)[0];
+    throw new ImportError('IMPORT_TOO_MANY_SKIPPED',
+      `${skipped} of ${total} rows are malformed or invalid (limit ${(settings.maxSkippedShare * 100).toFixed(2)} %)${first ? `; first at line ${first.line}${first.field ? `, field "${first.field}"` : ''}` : ''}`);
+  }
+  return { rows, skipped };
 }
 
-/** Codes of the file absent from the shipped code tables, with row counts. */
-async function findUnknownCodes(database: Database): Promise<UnknownCode[]> {
-  return withWorkMem(database, async (trx) => {
-    const { rows } = await sql<UnknownCode>`${sql.raw(UNKNOWN_CODES_SQL)}`.execute(trx);
-    return rows.map((u) => ({ ...u, rows: Number(u.rows) }));
-  });
+/** A first load (nothing in the mirror) builds it beside and swaps it in; otherwise the daily sync. */
+async function mirrorIsEmpty(database: Database): Promise<boolean> {
+  const { rows } = await sql<{ empty: boolean }>`
+    SELECT NOT EXISTS (SELECT 1 FROM directory_professional) AND NOT EXISTS (SELECT 1 FROM directory_exercice)
+       AND NOT EXISTS (SELECT 1 FROM directory_activity) AS empty`.execute(database.db);
+  return !!rows[0]?.empty;
 }
 
 async function checkRowBand(database: Database, rows: number, s: DirectoryImportSettings, force: boolean): Promise<void> {

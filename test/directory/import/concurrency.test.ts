@@ -26,6 +26,43 @@ afterAll(async () => {
 });
 
 describeWithPostgres('token issuance during an import (readers on another pool)', () => {
+  test('during a first load (built beside, swapped in) readers see no professional or the whole record', async () => {
+    const other = await createTestDatabase();
+    const otherReader = await other.reopen();
+    try {
+      const file = scratch.file('PS_LibreAcces_Personne_activite_202611190800.txt', '');
+      await writeExtract(file, { professionals: N, seed: 'first-load' });
+      const watched = Array.from({ length: 40 }, (_, i) => generateProfessional('first-load', i * 70).nationalId);
+      const seen: { id: string; value: string }[] = [];
+      const seenCounts: number[] = [];
+      let done = false;
+      const importing = importExtract(other.database, file).finally(() => { done = true; });
+      const readers = Promise.all([0, 1].map(async (k) => {
+        let i = k;
+        while (!done) {
+          const id = watched[i % watched.length]!;
+          i += 2;
+          seen.push({ id, value: JSON.stringify((await loadProfessional(otherReader.db, id)) ?? null) });
+          if (i % 10 === 0) {
+            const { rows } = await sql<{ n: number }>`SELECT count(*)::int AS n FROM directory_activity WHERE ended_at IS NULL`.execute(otherReader.db);
+            seenCounts.push(rows[0]!.n);
+          }
+        }
+      }));
+      const result = await importing;
+      await readers;
+      expect(result).toMatchObject({ status: 'applied', created: N });
+      const after = new Map<string, string>();
+      for (const id of watched) after.set(id, JSON.stringify(await loadProfessional(other.database.db, id)));
+      const { rows } = await sql<{ n: number }>`SELECT count(*)::int AS n FROM directory_activity WHERE ended_at IS NULL`.execute(other.database.db);
+      expect(seen.length).toBeGreaterThan(20);
+      for (const x of seen) expect(['null', after.get(x.id)]).toContain(x.value);
+      for (const c of seenCounts) expect([0, rows[0]!.n]).toContain(c);
+    } finally {
+      await other.drop();
+    }
+  }, 120_000);
+
   test('every loadProfessional during a next-day import returns the old record or the new one, never a mix', async () => {
     const day0 = scratch.file('PS_LibreAcces_Personne_activite_202611200800.txt', '');
     await writeExtract(day0, { professionals: N, seed: SEED });

@@ -44,11 +44,13 @@ describe('importing generated extracts: counts, idempotence, next-day diff, hist
     expect(s.structures).toBeGreaterThan(0);
     appliedAt0 = s.lastApplied!.appliedAt!;
     expect(r.report.unknownCodes).toEqual([]);
-    // A first load drops and rebuilds the mirror's indexes inside the switch: all are back.
-    expect(r.timings['apply: rebuild indexes']).toBeGreaterThanOrEqual(0);
+    // A first load builds the mirror beside the empty one and swaps it in: same indexes, same names, no work table left.
+    expect(r.timings.swap).toBeGreaterThanOrEqual(0);
     const { rows } = await sql<{ indexname: string }>`SELECT indexname FROM pg_indexes
-      WHERE tablename IN ('directory_professional', 'directory_exercice', 'directory_activity') ORDER BY indexname`.execute(t.database.db);
-    expect(rows.map((x) => x.indexname)).toEqual(['directory_activity_pkey', 'directory_activity_structure', 'directory_exercice_pkey', 'directory_professional_pkey']);
+      WHERE tablename LIKE 'directory\_%' AND tablename IN ('directory_professional', 'directory_exercice', 'directory_activity', 'directory_structure') ORDER BY indexname`.execute(t.database.db);
+    expect(rows.map((x) => x.indexname)).toEqual(['directory_activity_pkey', 'directory_activity_structure', 'directory_exercice_pkey', 'directory_professional_pkey', 'directory_structure_finess', 'directory_structure_pkey']);
+    const leftovers = await sql<{ relname: string }>`SELECT relname FROM pg_class WHERE relname LIKE '%\_\_next' OR relname LIKE 'directory\_staging%'`.execute(t.database.db);
+    expect(leftovers.rows).toEqual([]);
   });
 
   test('re-importing the same file is a no-op, recorded as such', async () => {
