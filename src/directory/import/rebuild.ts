@@ -137,28 +137,35 @@ async function mirrorIndexes(database: Database): Promise<IndexDefinition[]> {
     ORDER BY t.relname, i.relname`);
 }
 
-/** On a real server one connection per table, so the builds run side by side; statistics too. */
+/**
+ * Every index build and ANALYZE is its own task; on a real server a few connections take them
+ * biggest first, so the two cores stay busy until the last one (one connection per table left
+ * one core idle behind the activity table's builds). PostgreSQL's own parallel workers are
+ * turned off for these sessions: the tasks already fill the cores.
+ */
 async function buildIndexes(database: Database, indexes: IndexDefinition[]): Promise<void> {
-  const perTable = MIRROR_TABLES.map((table) => [
-    ...indexes.filter((x) => x.table === table).map((x) => (x.constraint
-      ? `ALTER TABLE ${next(table)} ADD CONSTRAINT ${q(next(x.constraint))} ${x.constraintDefinition}`
-      : x.definition.replace(/^CREATE (UNIQUE )?INDEX \S+ ON \S+ /, (_m, unique: string | undefined) => `CREATE ${unique ?? ''}INDEX ${q(next(x.index))} ON ${next(table)} `))),
-    `ANALYZE ${next(table)}`,
-  ]);
+  const builds = MIRROR_TABLES.flatMap((table) => indexes.filter((x) => x.table === table).map((x) => (x.constraint
+    ? `ALTER TABLE ${next(table)} ADD CONSTRAINT ${q(next(x.constraint))} ${x.constraintDefinition}`
+    : x.definition.replace(/^CREATE (UNIQUE )?INDEX \S+ ON \S+ /, (_m, unique: string | undefined) => `CREATE ${unique ?? ''}INDEX ${q(next(x.index))} ON ${next(table)} `))));
+  // The activity table is the biggest: its builds first.
+  const tasks = [...builds.sort((x, y) => Number(y.includes('directory_activity')) - Number(x.includes('directory_activity'))), ...MIRROR_TABLES.map((t) => `ANALYZE ${next(t)}`)];
   if (!database.pool) {
-    for (const statements of perTable) for (const s of statements) await database.exec(s);
+    for (const task of tasks) await database.exec(task);
     return;
   }
-  await Promise.all(perTable.map(async (statements) => {
+  let nextTask = 0;
+  await Promise.all(Array.from({ length: INDEX_CONNECTIONS }, async () => {
     const client = await dedicatedClient(database, 'openpsc-import-index');
     try {
-      await client.query(`SET maintenance_work_mem = '256MB'`);
-      for (const s of statements) await client.query(s);
+      await client.query(`SET maintenance_work_mem = '256MB'; SET max_parallel_maintenance_workers = 0`);
+      while (nextTask < tasks.length) await client.query(tasks[nextTask++]!);
     } finally {
       await client.end().catch(() => {});
     }
   }));
 }
+
+const INDEX_CONNECTIONS = 3;
 
 /** Readers of the mirror wait here for the few milliseconds of the swap, then see the new tables. */
 const LOCK_MIRROR_SQL = `LOCK TABLE ${MIRROR_TABLES.join(', ')} IN ACCESS EXCLUSIVE MODE`;

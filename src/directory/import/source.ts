@@ -92,7 +92,7 @@ export function fileChecksumInBackground(file: string): Promise<string> {
       createReadStream(workerData, { highWaterMark: 1 << 20 })
         .on('data', (chunk) => hash.update(chunk))
         .on('end', () => parentPort.postMessage(hash.digest('hex')))
-        .on('error', (err) => { throw err; });`, { eval: true, workerData: file });
+        .on('error', (err) => { throw err; });`, { eval: true, workerData: file, resourceLimits: { maxOldGenerationSizeMb: 32, maxYoungGenerationSizeMb: 8 } });
     worker.once('message', (hex: string) => resolve(hex));
     worker.once('error', reject);
     worker.once('exit', (code) => { if (code !== 0) reject(new Error(`checksum worker exited with ${code}`)); });
