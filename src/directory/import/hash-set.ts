@@ -23,7 +23,7 @@ export class HashSet64 {
   add(lo: number, hi: number): boolean {
     if (lo === 0 && hi === 0) hi = 1;
     if ((this.size + 1) * 4 > (this.mask + 1) * 3) this.grow();
-    let i = (lo ^ Math.imul(hi, 0x9e3779b1)) & this.mask;
+    let i = slotOf(lo, hi) & this.mask;
     for (;;) {
       const l = this.lo[i]!;
       const h = this.hi[i]!;
@@ -40,7 +40,7 @@ export class HashSet64 {
 
   has(lo: number, hi: number): boolean {
     if (lo === 0 && hi === 0) hi = 1;
-    let i = (lo ^ Math.imul(hi, 0x9e3779b1)) & this.mask;
+    let i = slotOf(lo, hi) & this.mask;
     for (;;) {
       const l = this.lo[i]!;
       const h = this.hi[i]!;
@@ -59,4 +59,10 @@ export class HashSet64 {
     this.size = 0;
     for (let i = 0; i < lo.length; i += 1) if (lo[i] !== 0 || hi[i] !== 0) this.add(lo[i]!, hi[i]!);
   }
+}
+
+/** Mixes both halves into a slot (murmur3 constants): even structured keys spread over the table. */
+function slotOf(lo: number, hi: number): number {
+  const h = Math.imul(lo, 0x85ebca6b) ^ Math.imul(hi, 0xc2b2ae35);
+  return h ^ (h >>> 15);
 }
