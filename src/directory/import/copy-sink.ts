@@ -35,6 +35,27 @@ export class CopyBuffer {
     this.buf[this.o++] = c;
   }
 
+  /** A non-negative integer in decimal (line numbers, ords). */
+  decimal(n: number): void {
+    if (n < 10) {
+      this.buf[this.o++] = 0x30 + n;
+      return;
+    }
+    let digits = 1;
+    for (let p = 10; p <= n; p *= 10) digits += 1;
+    let o = this.o + digits;
+    this.o = o;
+    for (let v = n; v > 0; v = Math.floor(v / 10)) this.buf[--o] = 0x30 + (v % 10);
+  }
+
+  /** A uint32 as 8 lower-case hex digits. */
+  hex32(n: number): void {
+    for (let shift = 28; shift >= 0; shift -= 4) {
+      const d = (n >>> shift) & 0xf;
+      this.buf[this.o++] = d < 10 ? 0x30 + d : 0x57 + d;
+    }
+  }
+
   /** The bytes written so far, handed over; the buffer starts again empty. */
   take(): Buffer {
     const out = Buffer.from(this.buf.subarray(0, this.o));

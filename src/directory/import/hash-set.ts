@@ -38,6 +38,22 @@ export class HashSet64 {
     }
   }
 
+  /**
+   * Adds the 64-bit hash of a byte range (two 32-bit FNV-1a lanes with different primes, each
+   * through murmur3's finalizer): for short keys such as structure ids, without a call into
+   * WebAssembly per key. False if it was already there.
+   */
+  addBytes(buf: Uint8Array, s: number, e: number): boolean {
+    let a = 0x811c9dc5;
+    let b = 0x2b8f0a37 ^ (e - s);
+    for (let k = s; k < e; k += 1) {
+      const c = buf[k]!;
+      a = Math.imul(a ^ c, 0x01000193);
+      b = Math.imul(b ^ c, 0x5bd1e995);
+    }
+    return this.add(fmix32(a) >>> 0, fmix32(b ^ Math.imul(a, 0x27d4eb2f)) >>> 0);
+  }
+
   has(lo: number, hi: number): boolean {
     if (lo === 0 && hi === 0) hi = 1;
     let i = slotOf(lo, hi) & this.mask;
@@ -65,4 +81,13 @@ export class HashSet64 {
 function slotOf(lo: number, hi: number): number {
   const h = Math.imul(lo, 0x85ebca6b) ^ Math.imul(hi, 0xc2b2ae35);
   return h ^ (h >>> 15);
+}
+
+/** murmur3's 32-bit finalizer: every input bit affects every output bit. */
+function fmix32(h: number): number {
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  return h ^ (h >>> 16);
 }

@@ -101,8 +101,16 @@ export class Normalizer {
   // Per row of the current group: start offset of each segment field, plus its end sentinel.
   private starts = new Int32Array(8 * (SEG_FIELDS + 1));
   private lines: number[] = [];
-  private current = '';
-  private civilite = '';
+  /** Length of the current professional's national id (its bytes start the scratch buffer); 0: none yet. */
+  private idLength = 0;
+  /** Segment base (index into `starts`) of the row whose civilité is kept. */
+  private civiliteAt = -1;
+  /** `\t<import id>\tcreated\t<instant>\t` of the first load's change log lines. */
+  private readonly changeMiddle: Buffer;
+  // Per professional, reused: exercice of each row, and per exercice its first row and its savoir-faire row.
+  private exerciceOf = new Int32Array(8);
+  private firstRow = new Int32Array(8);
+  private sfRow = new Int32Array(8);
 
   constructor(private readonly options: NormalizerOptions, private readonly out: NormalizerOutputs, private readonly hash: Hasher) {
     const fileIndex = (c: string) => options.header.fileColumns.indexOf(c);
@@ -110,6 +118,8 @@ export class Normalizer {
     this.identity = { nationalId: fileIndex('identification_nationale_pp'), type: fileIndex('type_identifiant_pp'), identifier: fileIndex('identifiant_pp') };
     this.unknownCodes = new UnknownCodeCounter(options.header.fileColumns);
     this.validator = new RowValidator(options.header.fileColumns);
+    const log = options.changeLog;
+    this.changeMiddle = Buffer.from(log ? `\t${log.importId}\tcreated\t${log.at}\t` : '', 'latin1');
   }
 
   /** One row of the file (see ExtractRowParser). */
@@ -124,10 +134,11 @@ export class Normalizer {
     }
     const { buf, starts } = row;
     const idField = this.identity.nationalId;
-    const nationalId = buf.toString('latin1', starts[idField]!, starts[idField + 1]! - 1);
-    if (nationalId !== this.current) {
+    const is = starts[idField]!;
+    const ie = starts[idField + 1]! - 1;
+    if (!this.isCurrent(buf, is, ie)) {
       this.flush();
-      this.begin(nationalId, row.line);
+      this.begin(buf, is, ie, row.line);
     }
     this.unknownCodes.count(row);
     this.append(row);
@@ -138,15 +149,26 @@ export class Normalizer {
     this.flush();
   }
 
-  private begin(nationalId: string, line: number): void {
-    this.scratch.o = 0;
-    this.scratch.ensure(nationalId.length + 1);
-    this.scratch.ascii(nationalId);
-    const h = this.hash.h64Raw(this.scratch.buf.subarray(0, this.scratch.o), 0n);
-    if (!this.seen.add(Number(h & 0xffffffffn), Number(h >> 32n))) throw new NotGroupedError(nationalId, line);
-    this.scratch.byte(LF);
-    this.current = nationalId;
-    this.civilite = '';
+  /** The row belongs to the professional being gathered (their id starts the scratch buffer). */
+  private isCurrent(buf: Buffer, is: number, ie: number): boolean {
+    const n = ie - is;
+    if (n !== this.idLength) return false;
+    const s = this.scratch.buf;
+    for (let k = 0; k < n; k += 1) if (s[k] !== buf[is + k]) return false;
+    return true;
+  }
+
+  private begin(buf: Buffer, is: number, ie: number, line: number): void {
+    // Valid national ids (the validator ran) pack exactly into 64 bits: no hash, no collision.
+    const [lo, hi] = packNationalId(buf, is, ie);
+    if (!this.seen.add(lo, hi)) throw new NotGroupedError(buf.toString('latin1', is, ie), line);
+    const s = this.scratch;
+    s.o = 0;
+    s.ensure(ie - is + 1);
+    s.bytes(buf, is, ie);
+    this.idLength = ie - is;
+    s.byte(LF);
+    this.civiliteAt = -1;
     this.lines.length = 0;
   }
 
@@ -171,13 +193,24 @@ export class Normalizer {
     this.starts[base + SEG_FIELDS] = s.o;
     this.lines.push(row.line);
     // One civilité per person; the smallest code should rows ever disagree (deterministic).
-    const civ = s.buf.toString('latin1', this.starts[base]!, this.starts[base + 1]! - 1);
-    if (k === 0 || civ < this.civilite) this.civilite = civ;
+    if (k === 0 || this.civiliteBefore(base)) this.civiliteAt = base;
   }
 
-  private field(row: number, f: number): [number, number] {
-    const base = row * (SEG_FIELDS + 1);
-    return [this.starts[base + f]!, this.starts[base + f + 1]! - 1];
+  /** The civilité of the row segment at `base` sorts before the one kept so far (byte order). */
+  private civiliteBefore(base: number): boolean {
+    const b = this.scratch.buf;
+    const keep = this.civiliteAt;
+    return b.compare(b, this.starts[base]!, this.starts[base + 1]! - 1, this.starts[keep]!, this.starts[keep + 1]! - 1) < 0;
+  }
+
+  /** Start of segment field `f` of row `row` in the scratch buffer. */
+  private fieldStart(row: number, f: number): number {
+    return this.starts[row * (SEG_FIELDS + 1) + f]!;
+  }
+
+  /** End (exclusive, before its tab or LF) of segment field `f` of row `row`. */
+  private fieldEnd(row: number, f: number): number {
+    return this.starts[row * (SEG_FIELDS + 1) + f + 1]! - 1;
   }
 
   private flush(): void {
@@ -186,64 +219,101 @@ export class Normalizer {
     const content = s.buf.subarray(0, s.o);
     const h1 = this.hash.h64Raw(content, 0n);
     const h2 = this.hash.h64Raw(content, 0x5053434fn);
-    const contentHash = h1.toString(16).padStart(16, '0') + h2.toString(16).padStart(16, '0');
-    const id = this.current;
-    const type = id.slice(0, 1);
+    const lo1 = Number(h1 & 0xffffffffn);
+    const hi1 = Number(h1 >> 32n);
+    const idLength = this.idLength;
+    const [cs, ce] = [this.starts[this.civiliteAt]!, this.starts[this.civiliteAt + 1]! - 1];
     const out = this.out;
     this.professionals += 1;
-    out.professional.ensure(id.length * 2 + this.civilite.length + 48);
-    out.professional.ascii(`${id}\t${type}\t${id.slice(1)}\t${this.civilite}\t${contentHash}\n`);
+    // national_id, type, identifier, code_civilite, content_hash (32 hex digits)
+    const p = out.professional;
+    p.ensure(idLength * 2 + (ce - cs) + 40);
+    p.bytes(s.buf, 0, idLength);
+    p.byte(TAB);
+    p.byte(s.buf[0]!);
+    p.byte(TAB);
+    p.bytes(s.buf, 1, idLength);
+    p.byte(TAB);
+    p.bytes(s.buf, cs, ce);
+    p.byte(TAB);
+    p.hex32(hi1);
+    p.hex32(lo1);
+    p.hex32(Number(h2 >> 32n));
+    p.hex32(Number(h2 & 0xffffffffn));
+    p.byte(LF);
     if (out.change) {
-      out.change.ensure(id.length + this.civilite.length + 64);
-      out.change.ascii(`${id}\t${this.options.changeLog!.importId}\tcreated\t${this.options.changeLog!.at}\t${this.civilite}\n`);
+      const c = out.change;
+      c.ensure(idLength + (ce - cs) + this.changeMiddle.length + 2);
+      c.bytes(s.buf, 0, idLength);
+      c.bytes(this.changeMiddle, 0, this.changeMiddle.length);
+      c.bytes(s.buf, cs, ce);
+      c.byte(LF);
     }
-    if (this.options.isKnown?.(Number(h1 & 0xffffffffn), Number(h1 >> 32n))) return;
+    if (this.options.isKnown?.(lo1, hi1)) return;
     this.written += 1;
-    this.writeRecord(id);
+    this.writeRecord();
   }
 
-  private writeRecord(id: string): void {
+  private writeRecord(): void {
     const s = this.scratch.buf;
     const rows = this.lines.length;
-    const keys: string[] = [];
-    const exerciceOf = new Int32Array(rows);
-    const firstRow: number[] = [];
-    const sfRow: number[] = [];
+    if (this.exerciceOf.length < rows) {
+      this.exerciceOf = new Int32Array(rows * 2);
+      this.firstRow = new Int32Array(rows * 2);
+      this.sfRow = new Int32Array(rows * 2);
+    }
+    const { exerciceOf, firstRow, sfRow } = this;
+    // Exercices: one per (profession, catégorie) key, in order of first row.
+    let exercices = 0;
     for (let r = 0; r < rows; r += 1) {
-      const [ks] = this.field(r, EX0);
-      const [, ke] = this.field(r, KEY_END - 1);
-      const key = s.toString('latin1', ks, ke);
-      let e = keys.indexOf(key);
-      if (e === -1) {
-        e = keys.push(key) - 1;
-        firstRow.push(r);
-        sfRow.push(-1);
+      const ks = this.fieldStart(r, EX0);
+      const ke = this.fieldEnd(r, KEY_END - 1);
+      let e = 0;
+      for (; e < exercices; e += 1) {
+        const fs = this.fieldStart(firstRow[e]!, EX0);
+        const fe = this.fieldEnd(firstRow[e]!, KEY_END - 1);
+        if (sameBytes(s, ks, ke, fs, fe)) break;
+      }
+      if (e === exercices) {
+        firstRow[e] = r;
+        sfRow[e] = -1;
+        exercices += 1;
       }
       exerciceOf[r] = e;
-      const [ts, te] = this.field(r, SF);
+      const ts = this.fieldStart(r, SF);
+      const te = this.fieldEnd(r, SF);
       if (sfRow[e] === -1 && te - ts === 1 && s[ts] === 0x53 /* S */) sfRow[e] = r;
     }
+    const idLength = this.idLength;
     const ex = this.out.exercice;
-    for (let e = 0; e < keys.length; e += 1) {
+    for (let e = 0; e < exercices; e += 1) {
       const first = firstRow[e]!;
       const sf = sfRow[e] === -1 ? first : sfRow[e]!;
-      const [a] = this.field(first, EX0);
-      const [b] = this.field(first, SF);
-      const [c] = this.field(sf, SF);
-      const [d] = this.field(sf, ACT0);
-      ex.ensure(id.length + 16 + (b - a) + (d - c));
-      ex.ascii(`${id}\t${e}\t`);
+      const a = this.fieldStart(first, EX0);
+      const b = this.fieldStart(first, SF);
+      const c = this.fieldStart(sf, SF);
+      const d = this.fieldStart(sf, ACT0);
+      ex.ensure(idLength + 16 + (b - a) + (d - c));
+      ex.bytes(s, 0, idLength);
+      ex.byte(TAB);
+      ex.decimal(e);
+      ex.byte(TAB);
       ex.bytes(s, a, b);
       ex.bytes(s, c, d - 1);
       ex.byte(LF);
     }
     const act = this.out.activity;
     for (let r = 0; r < rows; r += 1) {
-      const [as] = this.field(r, ACT0);
+      const as = this.fieldStart(r, ACT0);
       const end = this.starts[r * (SEG_FIELDS + 1) + SEG_FIELDS]!; // just past the row's LF
       if (this.repeatsEarlierActivity(r, exerciceOf, as, end)) continue;
-      act.ensure(id.length + 32 + (end - as));
-      act.ascii(`${id}\t${exerciceOf[r]}\t${this.lines[r]}\t`);
+      act.ensure(idLength + 32 + (end - as));
+      act.bytes(s, 0, idLength);
+      act.byte(TAB);
+      act.decimal(exerciceOf[r]!);
+      act.byte(TAB);
+      act.decimal(this.lines[r]!);
+      act.byte(TAB);
       act.bytes(s, as, end);
       this.writeStructure(r);
     }
@@ -254,31 +324,56 @@ export class Normalizer {
     const s = this.scratch.buf;
     for (let q = 0; q < r; q += 1) {
       if (exerciceOf[q] !== exerciceOf[r]) continue;
-      const [qs] = this.field(q, ACT0);
+      const qs = this.fieldStart(q, ACT0);
       const qe = this.starts[q * (SEG_FIELDS + 1) + SEG_FIELDS]!;
-      if (s.compare(s, as, end, qs, qe) === 0) return true;
+      if (qe - qs === end - as && s.compare(s, as, end, qs, qe) === 0) return true;
     }
     return false;
   }
 
   private writeStructure(r: number): void {
     const s = this.scratch.buf;
-    const [is, ie] = this.field(r, STRUCTURE_ID);
+    const is = this.fieldStart(r, STRUCTURE_ID);
+    const ie = this.fieldEnd(r, STRUCTURE_ID);
     if (ie === is) return;
     // 1.2 M structures in a national extract: their ids' hashes, not the ids, are remembered
     // (~20 MB instead of ~100); a 64-bit collision (about never) would leave one site out of
     // directory_structure, while its activities still carry all its fields.
-    const h = this.hash.h64Raw(s.subarray(is, ie), 0n);
-    if (!this.structures.add(Number(h & 0xffffffffn), Number(h >> 32n))) return;
+    if (!this.structures.addBytes(s, is, ie)) return;
     const st = this.out.structure;
     st.ensure(512);
     for (let i = 0; i < STRUCTURE_SEG.length; i += 1) {
-      const [fs, fe] = this.field(r, STRUCTURE_SEG[i]!);
+      const f = STRUCTURE_SEG[i]!;
+      const fs = this.fieldStart(r, f);
+      const fe = this.fieldEnd(r, f);
       st.ensure(fe - fs + 2);
       st.bytes(s, fs, fe);
       st.byte(i === STRUCTURE_SEG.length - 1 ? LF : TAB);
     }
   }
+}
+
+/** Equal byte ranges of one buffer (short ones: no native call). */
+function sameBytes(b: Buffer, s1: number, e1: number, s2: number, e2: number): boolean {
+  if (e1 - s1 !== e2 - s2) return false;
+  for (let k = 0; k < e1 - s1; k += 1) if (b[s1 + k] !== b[s2 + k]) return false;
+  return true;
+}
+
+/**
+ * A valid national id as an exact 64-bit key (two uint32 halves): `8` + 11 digits (< 2^37) or `0`
+ * + 9 digits or capitals read in base 36 (< 2^47), the type as a high tag bit — never (0, 0).
+ */
+export function packNationalId(buf: Buffer, s: number, e: number): [number, number] {
+  const rpps = buf[s] === 0x38;
+  const radix = rpps ? 10 : 36;
+  let v = 0;
+  for (let k = s + 1; k < e; k += 1) {
+    const c = buf[k]!;
+    v = v * radix + (c <= 0x39 ? c - 0x30 : c - 0x41 + 10);
+  }
+  const tag = rpps ? 1 << 30 : 1 << 29;
+  return [v % 0x100000000, (Math.floor(v / 0x100000000) | tag) >>> 0];
 }
 
 export type { UnknownCode };

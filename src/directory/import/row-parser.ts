@@ -132,6 +132,9 @@ export class ExtractRowParser {
     const numbered = !!this.options.numberedLines;
     const pipesWanted = this.fieldCount - 1 + (numbered ? 1 : 0);
     row.buf = block;
+    // Backslash, tab and stray CR need COPY escaping; they are rare, so a block without any (the
+    // norm) is split by the loop that only looks for pipes, one comparison per byte.
+    const blockSpecial = block.indexOf(BACKSLASH) !== -1 || block.indexOf(TAB) !== -1 || hasStrayCr(block);
     let i = 0;
     while (i < block.length) {
       const newline = block.indexOf(LF, i);
@@ -148,13 +151,20 @@ export class ExtractRowParser {
       let pipes = 0;
       let special = false;
       starts[0] = start;
-      for (let k = start; k < end; k += 1) {
-        const c = block[k]!;
-        if (c === PIPE) {
-          pipes += 1;
-          if (pipes <= pipesWanted + 1) starts[pipes] = k + 1;
-        } else if (c === BACKSLASH || c === TAB || c === CR) {
-          special = true;
+      if (blockSpecial) {
+        for (let k = start; k < end; k += 1) {
+          const c = block[k]!;
+          if (c === PIPE) {
+            pipes += 1;
+            if (pipes <= pipesWanted + 1) starts[pipes] = k + 1;
+          } else if (c === BACKSLASH || c === TAB || c === CR) {
+            special = true;
+          }
+        }
+      } else {
+        const last = pipesWanted + 1;
+        for (let k = start; k < end; k += 1) {
+          if (block[k] === PIPE && ++pipes <= last) starts[pipes] = k + 1;
         }
       }
       if (pipes === pipesWanted + 1 && block[end - 1] === PIPE) {
@@ -209,6 +219,14 @@ export class ExtractRowParser {
     this.skipped += 1;
     if (this.issues.length < (this.options.keepIssues ?? ISSUE_SAMPLES)) this.issues.push(issue);
   }
+}
+
+/** A CR that does not end a line (a CRLF's CR is not part of any field). */
+function hasStrayCr(block: Buffer): boolean {
+  for (let i = block.indexOf(CR); i !== -1; i = block.indexOf(CR, i + 1)) {
+    if (block[i + 1] !== LF) return true;
+  }
+  return false;
 }
 
 function countByte(buf: Buffer, byte: number): number {

@@ -33,26 +33,35 @@ export class RowValidator {
 
   /** The first invalid field of the row (in the order of the rules above), or undefined. */
   check(row: RawRow): InvalidField | undefined {
+    // Runs on every row: offsets read inline, strings made only for an error.
     const { buf, starts } = row;
-    const span = (i: number): [number, number] => (i < 0 ? [0, 0] : [starts[i]!, starts[i + 1]! - 1]);
-    const [ns, ne] = span(this.nationalId);
-    const [ts, te] = span(this.type);
-    const [is, ie] = span(this.identifier);
+    const ns = starts[this.nationalId]!;
+    const ne = starts[this.nationalId + 1]! - 1;
+    const ts = starts[this.type]!;
+    const te = starts[this.type + 1]! - 1;
+    const is = starts[this.identifier]!;
+    const ie = starts[this.identifier + 1]! - 1;
     const text = (s: number, e: number) => buf.toString('utf8', s, e);
     if (ne === ns) return { header: headerOf('identification_nationale_pp'), value: '' };
     const type = te - ts === 1 ? buf[ts] : -1;
     if (type !== 0x30 && type !== 0x38) return { header: headerOf('type_identifiant_pp'), value: text(ts, te) };
     if (type === 0x38 ? !isOf(buf, is, ie, 11, false) : !isOf(buf, is, ie, 9, true)) return { header: headerOf('identifiant_pp'), value: text(is, ie) };
     // national id = type digit + identifier, byte for byte
-    if (ne - ns !== 1 + ie - is || buf[ns] !== type || buf.compare(buf, is, ie, ns + 1, ne) !== 0) {
+    if (ne - ns !== 1 + ie - is || buf[ns] !== type || !sameBytes(buf, is, ns + 1, ie - is)) {
       return { header: headerOf('identification_nationale_pp'), value: text(ns, ne) };
     }
     for (const f of this.finess) {
-      const [fs, fe] = span(f.index);
+      const fs = starts[f.index]!;
+      const fe = starts[f.index + 1]! - 1;
       if (fe > fs && !isOf(buf, fs, fe, 9, true)) return { header: f.header, value: text(fs, fe) };
     }
     return undefined;
   }
+}
+
+function sameBytes(buf: Buffer, a: number, b: number, length: number): boolean {
+  for (let k = 0; k < length; k += 1) if (buf[a + k] !== buf[b + k]) return false;
+  return true;
 }
 
 /** `length` bytes, each a digit (or a capital letter when `letters`). */

@@ -16,6 +16,21 @@ describe('HashSet64', () => {
     expect(set.has(1, 50_001)).toBe(false);
   });
 
+  test('addBytes: a byte range is added once, whatever buffer holds it; 200 000 site ids never collide', () => {
+    const set = new HashSet64();
+    const a = Buffer.from('xxR10100000123456yy');
+    const b = Buffer.from('R10100000123456');
+    expect(set.addBytes(a, 2, 17)).toBe(true);
+    expect(set.addBytes(b, 0, b.length)).toBe(false);
+    expect(set.addBytes(b, 0, b.length - 1)).toBe(true); // a prefix is another key
+    let added = 0;
+    for (let i = 0; i < 200_000; i += 1) {
+      const id = Buffer.from(`R1${String(i).padStart(13, "0")}`);
+      if (set.addBytes(id, 0, id.length)) added += 1;
+    }
+    expect(added).toBe(200_000);
+  });
+
   test('the all-zero hash is a member like any other', () => {
     const set = new HashSet64();
     expect(set.has(0, 0)).toBe(false);
