@@ -1,11 +1,11 @@
 import { afterAll, describe, expect, test } from '@jest/globals';
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
 import { ConfigError } from '../../src/config/errors.js';
 import { applySecretFiles, isSecretSetting, readSecretFile, SECRET_SETTINGS } from '../../src/config/secret-files.js';
-import { loadSettings, type Settings } from '../../src/config/settings.js';
+import { loadSettings, projectRoot, type Settings } from '../../src/config/settings.js';
 
 // Real files in a temporary folder; every secret written here is a marker that must never show
 // up in an error message.
@@ -189,4 +189,12 @@ describe('loadSettings with <NAME>_FILE', () => {
     expect(s.port).toBe(8080);
     expect(s.warnings).toEqual([expect.stringMatching(/^PORT_FILE is ignored/)]);
   });
+});
+
+test('the README marks every secret setting and names its _FILE form; docs/operations.md lists them', () => {
+  const readme = readFileSync(path.join(projectRoot, 'README.md'), 'utf8').split('\n');
+  const operations = readFileSync(path.join(projectRoot, 'docs', 'operations.md'), 'utf8');
+  const row = (name: string) => readme.find((line) => line.startsWith(`| \`${name}\` |`)) ?? '';
+  expect(SECRET_SETTINGS.filter((n) => !row(n).includes('**secret**') || !row(n).includes(`\`${n}_FILE\``))).toEqual([]);
+  expect(SECRET_SETTINGS.filter((n) => !operations.includes(`\`${n}\``))).toEqual([]);
 });
