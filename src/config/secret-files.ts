@@ -18,8 +18,6 @@ export const SECRET_SETTINGS = [
   'ECPS_PUSH_WEBHOOK_URL',
 ] as const;
 
-export type SecretSetting = (typeof SECRET_SETTINGS)[number];
-
 const secretNames: ReadonlySet<string> = new Set(SECRET_SETTINGS);
 
 export function isSecretSetting(name: string): boolean {
