@@ -16,6 +16,7 @@ export async function openCliContext({ migrateFirst = true } = {}): Promise<CliC
   const settings = loadSettings();
   fillDevSecrets(settings);
   const logger = createLogger(settings.logLevel, process.stderr);
+  for (const warning of settings.warnings) logger.warn({ event: 'config.warning' }, warning);
   const database = await openDatabase({
     databaseUrl: settings.databaseUrl,
     dataDir: settings.dataDir + '/pglite',

@@ -1,4 +1,5 @@
 import { ConfigError } from './errors.js';
+import { isSecretSetting } from './secret-files.js';
 
 // Typed readers for one raw setting value. Each throws a ConfigError naming the setting.
 
@@ -42,7 +43,8 @@ export function url(raw: Raw, name: string, { optional = false } = {}): string |
   try {
     u = new URL(s);
   } catch {
-    throw new ConfigError(name, `is not a valid URL: "${s}"`);
+    // A webhook URL may carry its credentials: a secret setting's value is never echoed.
+    throw new ConfigError(name, isSecretSetting(name) ? 'is not a valid URL' : `is not a valid URL: "${s}"`);
   }
   if (u.protocol !== 'https:' && u.protocol !== 'http:') throw new ConfigError(name, 'must be an http(s) URL');
   if (u.search || u.hash) throw new ConfigError(name, 'must not carry a query or fragment');

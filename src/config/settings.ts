@@ -7,6 +7,7 @@ import { parseEcpsSettings, type EcpsSettings } from '../authenticators/ecps/set
 import { ConfigError } from './errors.js';
 import { readOpsSettings, type OpsSettings } from './ops-settings.js';
 import { bool, int, list, oneOf, str, url, type Raw } from './parse.js';
+import { applySecretFiles } from './secret-files.js';
 import { readDirectoryImportSettings, type DirectoryImportSettings } from '../directory/import/settings.js';
 
 /** Where the project's files live (config/, migrations/, data files), from src/ or dist/src/. */
@@ -66,13 +67,18 @@ export interface Settings {
   production: boolean;
   /** Safety bands of the Annuaire Santé import (src/directory/import/settings.ts). */
   directoryImport: DirectoryImportSettings;
-  /** Secrets: taken from the environment, never logged (see src/config/secrets.ts). */
+  /**
+   * Secrets: from the environment or `<NAME>_FILE` (src/config/secret-files.ts), never logged;
+   * generated outside production when missing (src/config/secrets.ts).
+   */
   keysEncryptionKey?: string;
   cookieKeys: string[];
   /** Limits, rate limits, shutdown, CSP origins, metrics (src/config/ops-settings.ts). */
   ops: OpsSettings;
   /** e-CPS authenticator (src/authenticators/ecps/settings.ts). */
   ecps: EcpsSettings;
+  /** Notices for the operator found while loading (a world-readable secret file…), logged at start. */
+  warnings: string[];
 }
 
 function readDefaults(): Raw {
@@ -87,12 +93,13 @@ function readDefaults(): Raw {
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
- * Settings from environment variables over the defaults in config/default.json.
- * `overrides` (tests, CLI flags) win over both.
+ * Settings from environment variables over the defaults in config/default.json; a secret setting
+ * may come from the file named by `<NAME>_FILE` instead. `overrides` (tests, CLI flags) win over both.
  */
 export function loadSettings(env: Record<string, string | undefined> = process.env, overrides: Raw = {}): Settings {
   const raw: Raw = { ...readDefaults() };
-  for (const [k, v] of Object.entries(env)) if (v !== undefined && (k in raw || k === 'KEYS_ENCRYPTION_KEY' || k === 'COOKIE_KEYS' || k === 'NODE_ENV')) raw[k] = v;
+  const secretFiles = applySecretFiles(env, Object.keys(raw));
+  for (const [k, v] of Object.entries(secretFiles.env)) if (v !== undefined && (k in raw || k === 'KEYS_ENCRYPTION_KEY' || k === 'COOKIE_KEYS' || k === 'NODE_ENV')) raw[k] = v;
   Object.assign(raw, overrides);
 
   const port = int(raw, 'PORT', { max: 65535 });
@@ -161,5 +168,6 @@ export function loadSettings(env: Record<string, string | undefined> = process.e
     cookieKeys,
     ops: readOpsSettings(raw),
     ecps: parseEcpsSettings(raw, { production, dataDir }),
+    warnings: secretFiles.warnings,
   };
 }

@@ -1,10 +1,14 @@
-import { describe, expect, test } from '@jest/globals';
-import { existsSync, readFileSync } from 'node:fs';
+import { afterAll, describe, expect, test } from '@jest/globals';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 
+import { SECRET_SETTINGS } from '../../src/config/secret-files.js';
 import { loadSettings, projectRoot } from '../../src/config/settings.js';
 import {
-  composeServiceEnv, composeServiceRawEnv, interpolate, loadCompose, parseDockerfile, type DockerStage,
+  composeFile, composeSecretFiles, composeServiceEnv, composeServiceRawEnv, composeServiceSecrets, interpolate, loadCompose,
+  mountComposeSecrets, parseDockerfile, type DockerStage,
 } from '../helpers/compose.js';
 
 // Without a Docker engine on the test machines, these tests check what can be checked statically:
@@ -17,7 +21,20 @@ const build = stages.find((s) => s.name === 'build')!;
 const known = new Set([
   ...Object.keys(JSON.parse(readFileSync(path.join(projectRoot, 'config', 'default.json'), 'utf8')) as object),
   'KEYS_ENCRYPTION_KEY', 'COOKIE_KEYS', 'NODE_ENV', 'DATABASE_URL',
+  ...SECRET_SETTINGS.map((name) => `${name}_FILE`),
 ]);
+// Stand-ins for the files of docker/secrets/ (what ops create), written to a temporary folder.
+const secretsDir = mkdtempSync(path.join(tmpdir(), 'openpsc-compose-secrets-'));
+afterAll(() => rmSync(secretsDir, { recursive: true, force: true }));
+const sampleSecrets = {
+  keys_encryption_key: 'k'.repeat(44),
+  cookie_keys: 'c'.repeat(43),
+  postgres_password: 'p'.repeat(32),
+  database_url: `postgres://openpsc:${'p'.repeat(32)}@postgres:5432/openpsc`,
+};
+/** The settings a service gets: its compose environment, its secrets mounted as files. */
+const serviceSettings = (service: string, values: Record<string, string> = sampleSecrets) =>
+  loadSettings(mountComposeSecrets(service, composeServiceEnv(service, {}), values, secretsDir));
 const instructions = (stage: DockerStage, keyword: string) => stage.instructions.filter((i) => i.keyword === keyword);
 /** Services running the OpenPSC image (as opposed to PostgreSQL). */
 const openpscServices = Object.entries(compose.services)
@@ -73,33 +90,68 @@ describe('docker/compose.yaml', () => {
     }
   });
 
-  test('secrets come from the environment, never from the file', () => {
-    const raw = composeServiceRawEnv('idp');
-    expect(raw.KEYS_ENCRYPTION_KEY).toBe('${KEYS_ENCRYPTION_KEY:-}');
-    expect(raw.COOKIE_KEYS).toBe('${COOKIE_KEYS:-}');
-    expect(raw.DATABASE_URL).toContain('${POSTGRES_PASSWORD');
+  test.each(['migrate', 'idp'])('%s gets its secrets as files mounted by compose, never as values in the environment', (service) => {
+    const raw = composeServiceRawEnv(service);
+    for (const name of SECRET_SETTINGS) expect(raw[name]).toBeUndefined();
+    const mounts = composeServiceSecrets(service);
+    expect(raw).toMatchObject({
+      DATABASE_URL_FILE: mounts.database_url,
+      KEYS_ENCRYPTION_KEY_FILE: mounts.keys_encryption_key,
+      COOKIE_KEYS_FILE: mounts.cookie_keys,
+    });
+    // Every *_FILE setting names a file compose mounts in this service.
+    const fileSettings = Object.entries(raw).filter(([k]) => k.endsWith('_FILE'));
+    expect(fileSettings.filter(([, v]) => !Object.values(mounts).includes(v))).toEqual([]);
+    expect(Object.keys(mounts).sort()).toEqual(['cookie_keys', 'database_url', 'keys_encryption_key']);
   });
 
-  test('the idp environment is accepted by loadSettings (with secrets set), production mode', () => {
-    const env = composeServiceEnv('idp', { KEYS_ENCRYPTION_KEY: 'k'.repeat(44), COOKIE_KEYS: 'c'.repeat(43) });
-    const settings = loadSettings(env);
+  test('postgres reads its password from the postgres_password secret', () => {
+    const raw = composeServiceRawEnv('postgres');
+    expect(raw.POSTGRES_PASSWORD).toBeUndefined();
+    expect(raw.POSTGRES_PASSWORD_FILE).toBe(composeServiceSecrets('postgres').postgres_password);
+  });
+
+  test('no secret value is interpolated from the host environment', () => {
+    const text = readFileSync(composeFile, 'utf8');
+    for (const name of [...SECRET_SETTINGS, 'POSTGRES_PASSWORD']) expect(text).not.toContain(`\${${name}`);
+  });
+
+  test('every secret is a file under docker/secrets/, which git ignores (.dockerignore: see the Dockerfile tests)', () => {
+    const files = composeSecretFiles();
+    expect(Object.keys(files).sort()).toEqual(['cookie_keys', 'database_url', 'keys_encryption_key', 'postgres_password']);
+    const secretsFolder = path.join(projectRoot, 'docker', 'secrets');
+    for (const file of Object.values(files)) {
+      expect(path.dirname(file)).toBe(secretsFolder);
+      // Exits non-zero (and throws) when the path is not ignored.
+      execFileSync('git', ['check-ignore', '-q', path.relative(projectRoot, file)], { cwd: projectRoot });
+    }
+  });
+
+  test('the idp environment with its secret files is accepted by loadSettings, production mode', () => {
+    const settings = serviceSettings('idp');
     expect(settings.production).toBe(true);
     expect(settings.migrateOnStart).toBe(false);
-    expect(settings.databaseUrl).toBe('postgres://openpsc:openpsc@postgres:5432/openpsc');
+    expect(settings.databaseUrl).toBe(sampleSecrets.database_url);
+    expect(settings.keysEncryptionKey).toBe(sampleSecrets.keys_encryption_key);
+    expect(settings.cookieKeys).toEqual([sampleSecrets.cookie_keys]);
     expect(settings.publicUrl).toBe('http://localhost:8080');
     expect(settings.demo).toBe(false);
+    expect(settings.warnings).toEqual([]);
   });
 
   test('Docker waits longer than the server drains before it kills (stop_grace_period > SHUTDOWN_TIMEOUT)', () => {
     for (const name of ['idp', 'demo']) {
       const grace = /^(\d+)s$/.exec(String(compose.services[name]!.stop_grace_period))?.[1];
-      const settings = loadSettings(composeServiceEnv(name, { KEYS_ENCRYPTION_KEY: 'k'.repeat(44), COOKIE_KEYS: 'c'.repeat(43) }));
+      const settings = serviceSettings(name);
       expect(Number(grace)).toBeGreaterThan(settings.ops.shutdownTimeout + settings.ops.shutdownDrainDelay);
     }
   });
 
-  test('without the secrets, production refuses to start and names the setting', () => {
-    expect(() => loadSettings(composeServiceEnv('idp', {}))).toThrow(/KEYS_ENCRYPTION_KEY/);
+  test('without the secret files, production refuses to start and names the setting and the file', () => {
+    expect(() => loadSettings(composeServiceEnv('idp', {})))
+      .toThrow('KEYS_ENCRYPTION_KEY_FILE: cannot read /run/secrets/keys_encryption_key: ENOENT (no such file)');
+    expect(() => serviceSettings('idp', { ...sampleSecrets, cookie_keys: '' }))
+      .toThrow(/^COOKIE_KEYS_FILE: .*idp-cookie_keys is empty$/);
   });
 
   test('the demo environment loads without any secret (development, secrets generated in /data)', () => {
@@ -171,7 +223,7 @@ describe('docker/Dockerfile', () => {
 
   test('the secrets and local data never enter the build context', () => {
     const ignore = readFileSync(path.join(projectRoot, '.dockerignore'), 'utf8');
-    for (const p of ['**/node_modules', 'dist', 'data', '.env', '.git']) expect(ignore.split('\n')).toContain(p);
+    for (const p of ['**/node_modules', 'dist', 'data', '.env', '.git', 'docker/secrets']) expect(ignore.split('\n')).toContain(p);
   });
 });
 

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 import { parse } from 'yaml';
@@ -10,10 +10,10 @@ import { projectRoot } from '../../src/config/settings.js';
  * without a Docker engine, and for starting the real bundle with the environment compose gives it.
  *
  * @example
- *   // Start the IdP in a test with exactly the settings compose passes to the `idp` service:
- *   const env = composeServiceEnv('idp', {
- *     KEYS_ENCRYPTION_KEY: key, COOKIE_KEYS: cookie,
- *   }, { DATABASE_URL: t.url, PUBLIC_URL: 'http://127.0.0.1:0' });
+ *   // Start the IdP in a test with exactly the settings and secret files compose gives the `idp` service:
+ *   const env = mountComposeSecrets('idp', composeServiceEnv('idp', {}, { PORT: '0' }), {
+ *     keys_encryption_key: key, cookie_keys: cookie, database_url: t.url,
+ *   }, tmpDir);
  *   const settings = loadSettings(env);
  */
 
@@ -36,6 +36,7 @@ export interface ComposeService {
 export interface ComposeFile {
   services: Record<string, ComposeService>;
   volumes?: Record<string, unknown>;
+  secrets?: Record<string, { file?: string; environment?: string; external?: boolean }>;
 }
 
 export function loadCompose(file = composeFile): ComposeFile {
@@ -91,6 +92,45 @@ export function composeServiceEnv(
   const raw = composeServiceRawEnv(service);
   const resolved = Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, interpolate(v, env)]));
   return { ...resolved, ...overrides };
+}
+
+/** Where compose mounts the secrets of a service: secret name → path in the container. */
+export function composeServiceSecrets(service: string, file = composeFile): Record<string, string> {
+  const s = loadCompose(file).services[service];
+  if (!s) throw new Error(`compose: no service "${service}"`);
+  const list = (s.secrets ?? []) as Array<string | { source: string; target?: string }>;
+  return Object.fromEntries(list.map((entry) => {
+    const { source, target = source } = typeof entry === 'string' ? { source: entry } : entry;
+    return [source, target.startsWith('/') ? target : `/run/secrets/${target}`];
+  }));
+}
+
+/** The top-level `secrets:` of compose.yaml: name → file on the host (relative paths resolved as compose does). */
+export function composeSecretFiles(file = composeFile): Record<string, string> {
+  return Object.fromEntries(Object.entries(loadCompose(file).secrets ?? {})
+    .map(([name, def]) => [name, path.resolve(path.dirname(file), def.file ?? '')]));
+}
+
+/**
+ * Docker's part of file secrets, for tests without Docker: writes `values` (secret name →
+ * content, with the trailing newline `openssl … >` leaves) into `dir`, mode 0600, and points every
+ * variable of `env` that names a mount of `service` (`/run/secrets/<name>`) at that file instead.
+ */
+export function mountComposeSecrets(
+  service: string,
+  env: Record<string, string>,
+  values: Record<string, string>,
+  dir: string,
+): Record<string, string> {
+  const mounts = composeServiceSecrets(service);
+  const local = Object.fromEntries(Object.entries(mounts).map(([name, target]) => {
+    if (values[name] === undefined) throw new Error(`compose: no value given for the secret "${name}" of ${service}`);
+    const hostFile = path.join(dir, `${service}-${name}`);
+    writeFileSync(hostFile, `${values[name]}\n`);
+    chmodSync(hostFile, 0o600);
+    return [target, hostFile];
+  }));
+  return Object.fromEntries(Object.entries(env).map(([k, v]) => [k, local[v] ?? v]));
 }
 
 export interface DockerInstruction {
