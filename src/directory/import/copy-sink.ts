@@ -120,14 +120,16 @@ class PostgresSink implements CopySink {
     }
     if (this.needsDrain) {
       this.needsDrain = false;
-      await Promise.race([once(this.stream, 'drain'), once(this.stream, 'error').then(([e]) => { throw e as Error; })]);
+      // events.once rejects on 'error' and removes both listeners either way: one wait per
+      // drain, nothing left attached (a race with a second once('error') leaked a listener per MB).
+      await once(this.stream, 'drain');
     }
   }
 
   async finish(): Promise<void> {
     if (this.failure) throw this.failure;
     if (this.out.o) this.stream.write(this.out.take());
-    const done = Promise.race([once(this.stream, 'finish'), once(this.stream, 'error').then(([e]) => { throw e as Error; })]);
+    const done = once(this.stream, 'finish');
     this.stream.end();
     await done;
     if (this.ownsClient) await this.client.end();

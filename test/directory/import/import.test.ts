@@ -48,7 +48,7 @@ describe('importing generated extracts: counts, idempotence, next-day diff, hist
     expect(r.timings.swap).toBeGreaterThanOrEqual(0);
     const { rows } = await sql<{ indexname: string }>`SELECT indexname FROM pg_indexes
       WHERE tablename LIKE 'directory\_%' AND tablename IN ('directory_professional', 'directory_exercice', 'directory_activity', 'directory_structure') ORDER BY indexname`.execute(t.database.db);
-    expect(rows.map((x) => x.indexname)).toEqual(['directory_activity_pkey', 'directory_activity_structure', 'directory_exercice_pkey', 'directory_professional_pkey', 'directory_structure_finess', 'directory_structure_pkey']);
+    expect(rows.map((x) => x.indexname)).toEqual(['directory_activity_pkey', 'directory_exercice_pkey', 'directory_professional_pkey', 'directory_structure_pkey']);
     const leftovers = await sql<{ relname: string }>`SELECT relname FROM pg_class WHERE relname LIKE '%\_\_next' OR relname LIKE 'directory\_staging%'`.execute(t.database.db);
     expect(leftovers.rows).toEqual([]);
   });
