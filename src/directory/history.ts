@@ -18,16 +18,28 @@ export interface ProfessionalChange {
 }
 
 /**
+ * One professional's change log: its lines, plus the "created" entry of a professional created by
+ * a first load, which writes no line per professional (it is written for real, with the civilité
+ * of creation, by the first import that changes them — apply-sql.ts).
+ */
+const changeLogOf = (nationalId: string) => sql`
+  SELECT c.import_id, c.change, c.changed_at, c.code_civilite
+  FROM directory_professional_change c WHERE c.national_id = ${nationalId}
+  UNION ALL
+  SELECT p.created_import_id, 'created', p.created_at, p.code_civilite
+  FROM directory_professional p
+  WHERE p.national_id = ${nationalId} AND p.created_import_id IS NOT NULL
+    AND NOT EXISTS (SELECT 1 FROM directory_professional_change c WHERE c.national_id = p.national_id AND c.import_id = p.created_import_id)`;
+
+/**
  * Every change imports made to one professional, oldest first.
  * @example await professionalHistory(db, '899700427885') // → [{ change: 'created', at, fileName, importId }]
  */
 export async function professionalHistory(db: Kysely<Schema>, nationalId: string): Promise<ProfessionalChange[]> {
-  const rows = await db.selectFrom('directory_professional_change as c')
-    .innerJoin('directory_import as i', 'i.id', 'c.import_id')
-    .select(['c.import_id as importId', 'c.change', 'c.changed_at as at', 'i.file_name as fileName'])
-    .where('c.national_id', '=', nationalId)
-    .orderBy('c.changed_at').orderBy('c.import_id')
-    .execute();
+  const { rows } = await sql<{ importId: number | string; change: ProfessionalChange['change']; at: Date | string; fileName: string }>`
+    SELECT l.import_id AS "importId", l.change, l.changed_at AS "at", i.file_name AS "fileName"
+    FROM (${changeLogOf(nationalId)}) l JOIN directory_import i ON i.id = l.import_id
+    ORDER BY l.changed_at, l.import_id`.execute(db);
   return rows.map((r) => ({ ...r, importId: Number(r.importId), at: new Date(r.at) }));
 }
 
@@ -39,8 +51,8 @@ export async function professionalHistory(db: Kysely<Schema>, nationalId: string
 export async function professionalAt(db: Kysely<Schema>, nationalId: string, at: Date): Promise<ProfessionalRecord | undefined> {
   const { rows } = await sql<ProfessionalRecord>`
     WITH state AS (
-      SELECT change, code_civilite FROM directory_professional_change
-      WHERE national_id = ${nationalId} AND changed_at <= ${at}
+      SELECT change, code_civilite FROM (${changeLogOf(nationalId)}) l
+      WHERE changed_at <= ${at}
       ORDER BY changed_at DESC, import_id DESC LIMIT 1
     )
     SELECT p.national_id AS "nationalId", p.type_identifiant_pp AS "idType", p.identifiant_pp AS "identifier",

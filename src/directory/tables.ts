@@ -15,6 +15,8 @@ export interface DirectoryProfessionalTable {
   deactivated_at: Timestamp | null;
   /** md5 of the professional's extract rows; null when written by saveProfessional. */
   content_hash: string | null;
+  /** The import that created the professional (its "created" history entry); null when written otherwise. */
+  created_import_id: Generated<number | null>;
 }
 
 export type DirectoryExerciceTable = {

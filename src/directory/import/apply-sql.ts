@@ -58,8 +58,17 @@ WHERE d.change <> 'ended' AND NOT EXISTS (SELECT 1 FROM ${EXERCICE_TABLE} e WHER
  * (~1 % on a daily sync) were staged by the normalizer; exercice numbers continue after the
  * professional's earlier versions.
  */
-export function applySql(): string[] {
+export function applySql(importId: number): string[] {
+  const id = Math.trunc(importId);
   return [
+    // A professional created by a first load has no "created" line yet (history.ts derives it
+    // from created_import_id): written now, with the civilité of creation, before it changes.
+    `INSERT INTO directory_professional_change (national_id, import_id, change, changed_at, code_civilite)
+     SELECT p.national_id, p.created_import_id, 'created', p.created_at, p.code_civilite
+     FROM ${DIFF_TABLE} d JOIN directory_professional p ON p.national_id = d.national_id
+     WHERE d.change <> 'created' AND p.created_import_id IS NOT NULL
+       AND NOT EXISTS (SELECT 1 FROM directory_professional_change c WHERE c.national_id = p.national_id AND c.import_id = p.created_import_id)`,
+
     // Old versions end now: activities of every changed or vanished professional.
     `UPDATE directory_activity a SET ended_at = now()
      FROM ${DIFF_TABLE} d
@@ -69,8 +78,8 @@ export function applySql(): string[] {
      FROM ${DIFF_TABLE} d WHERE d.national_id = p.national_id AND d.change = 'ended'`,
 
     // Plain INSERT for new people and UPDATE for known ones: cheaper than ON CONFLICT.
-    `INSERT INTO directory_professional (national_id, type_identifiant_pp, identifiant_pp, code_civilite, content_hash, created_at, updated_at, deactivated_at)
-     SELECT n.national_id, n.type_identifiant_pp, n.identifiant_pp, n.code_civilite, n.content_hash, now(), now(), NULL
+    `INSERT INTO directory_professional (national_id, type_identifiant_pp, identifiant_pp, code_civilite, content_hash, created_at, updated_at, deactivated_at, created_import_id)
+     SELECT n.national_id, n.type_identifiant_pp, n.identifiant_pp, n.code_civilite, n.content_hash, now(), now(), NULL, ${id}
      FROM ${PROFESSIONAL_TABLE} n JOIN ${DIFF_TABLE} d ON d.national_id = n.national_id AND d.change = 'created'`,
 
     `UPDATE directory_professional p SET

@@ -57,7 +57,7 @@ export async function applyDiff(database: Database, options: ApplyOptions): Prom
     options.beforeWrite?.(counts);
     const missing = await sql<{ n: number | string }>`${sql.raw(MISSING_RECORDS_SQL)}`.execute(trx);
     if (Number(missing.rows[0]!.n)) throw new MissingRecordsError(`${missing.rows[0]!.n} changed professionals without a staged record`);
-    for (const statement of applySql()) {
+    for (const statement of applySql(options.importId)) {
       const started = performance.now();
       await run(trx, statement);
       if (options.timings) {

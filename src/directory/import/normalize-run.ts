@@ -10,7 +10,6 @@ export interface NormalizeSinks {
   exercice: CopySink;
   activity: CopySink;
   structure: CopySink;
-  change?: CopySink;
 }
 
 export interface NormalizeRun {
@@ -31,12 +30,11 @@ export interface NormalizeInput {
  * backpressure: after each input chunk, it waits while any table's COPY is behind, so memory
  * stays bounded whatever the file size. On failure every sink is aborted.
  */
-export async function normalizeInto(input: NormalizeInput, sinks: NormalizeSinks, options: Pick<NormalizerOptions, 'isKnown' | 'changeLog'>, onStart?: (run: NormalizeRun) => void): Promise<NormalizeRun> {
+export async function normalizeInto(input: NormalizeInput, sinks: NormalizeSinks, options: Pick<NormalizerOptions, 'isKnown'>, onStart?: (run: NormalizeRun) => void): Promise<NormalizeRun> {
   const all = Object.values(sinks).filter((s): s is CopySink => !!s);
   try {
     const outputs: NormalizerOutputs = {
       professional: sinks.professional.out, exercice: sinks.exercice.out, activity: sinks.activity.out, structure: sinks.structure.out,
-      ...(sinks.change ? { change: sinks.change.out } : {}),
     };
     let parser: ExtractRowParser | undefined;
     const normalizer = new Normalizer({ header: input.header, malformed: input.malformed, skip: (issue) => parser!.skip(issue), ...options }, outputs, await loadHasher());

@@ -37,7 +37,6 @@ export const PROFESSIONAL_OUT = ['national_id', 'type_identifiant_pp', 'identifi
 export const EXERCICE_OUT = ['national_id', 'ord', ...EXERCICE_COLUMNS];
 export const ACTIVITY_OUT = ['national_id', 'exercice_ord', 'ord', ...ACTIVITY_COLUMNS];
 export const STRUCTURE_OUT = [...STRUCTURE_COLUMNS];
-export const CHANGE_OUT = ['national_id', 'import_id', 'change', 'changed_at', 'code_civilite'];
 
 // Segment of one row in the scratch buffer: civilité, the 7 exercice fields, the 30 activity fields.
 const SEGMENT_COLUMNS = ['code_civilite', ...EXERCICE_COLUMNS, ...ACTIVITY_COLUMNS];
@@ -57,8 +56,6 @@ export interface NormalizerOutputs {
   exercice: CopyBuffer;
   activity: CopyBuffer;
   structure: CopyBuffer;
-  /** First load only: the change log line of every professional (CHANGE_OUT). */
-  change?: CopyBuffer;
 }
 
 export interface NormalizerOptions {
@@ -68,8 +65,6 @@ export interface NormalizerOptions {
   skip: (issue: LineIssue) => void;
   /** True when the mirror already holds exactly this record (fingerprint = first 64 bits of the content hash): its rows are not written. */
   isKnown?: (lo: number, hi: number) => boolean;
-  /** Change log lines for a first load. */
-  changeLog?: { importId: number; at: string };
 }
 
 /** The file is not grouped by professional: a professional's rows reappear after another's. */
@@ -105,8 +100,6 @@ export class Normalizer {
   private idLength = 0;
   /** Segment base (index into `starts`) of the row whose civilité is kept. */
   private civiliteAt = -1;
-  /** `\t<import id>\tcreated\t<instant>\t` of the first load's change log lines. */
-  private readonly changeMiddle: Buffer;
   // Per professional, reused: exercice of each row, and per exercice its first row and its savoir-faire row.
   private exerciceOf = new Int32Array(8);
   private firstRow = new Int32Array(8);
@@ -118,8 +111,6 @@ export class Normalizer {
     this.identity = { nationalId: fileIndex('identification_nationale_pp'), type: fileIndex('type_identifiant_pp'), identifier: fileIndex('identifiant_pp') };
     this.unknownCodes = new UnknownCodeCounter(options.header.fileColumns);
     this.validator = new RowValidator(options.header.fileColumns);
-    const log = options.changeLog;
-    this.changeMiddle = Buffer.from(log ? `\t${log.importId}\tcreated\t${log.at}\t` : '', 'latin1');
   }
 
   /** One row of the file (see ExtractRowParser). */
@@ -241,14 +232,6 @@ export class Normalizer {
     p.hex32(Number(h2 >> 32n));
     p.hex32(Number(h2 & 0xffffffffn));
     p.byte(LF);
-    if (out.change) {
-      const c = out.change;
-      c.ensure(idLength + (ce - cs) + this.changeMiddle.length + 2);
-      c.bytes(s.buf, 0, idLength);
-      c.bytes(this.changeMiddle, 0, this.changeMiddle.length);
-      c.bytes(s.buf, cs, ce);
-      c.byte(LF);
-    }
     if (this.options.isKnown?.(lo1, hi1)) return;
     this.written += 1;
     this.writeRecord();

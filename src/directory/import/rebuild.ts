@@ -1,14 +1,13 @@
 import { performance } from 'node:perf_hooks';
 
 import { sql } from 'kysely';
-import type pg from 'pg';
 
 import type { Database } from '../../db/database.js';
 import { dedicatedClient, openCopySink, type CopySink } from './copy-sink.js';
 import { ImportError } from './errors.js';
 import { normalizeInto, type NormalizeInput, type NormalizeRun } from './normalize-run.js';
-import { ACTIVITY_OUT, CHANGE_OUT, EXERCICE_OUT, PROFESSIONAL_OUT, STRUCTURE_OUT } from './normalizer.js';
-import { CHANGE_TABLE, CREATE_CHANGE_TABLE_SQL, MIRROR_TABLES, NEXT_SUFFIX } from './work-tables.js';
+import { ACTIVITY_OUT, EXERCICE_OUT, PROFESSIONAL_OUT, STRUCTURE_OUT } from './normalizer.js';
+import { MIRROR_TABLES, NEXT_SUFFIX } from './work-tables.js';
 
 /**
  * First load into an empty mirror. Writing 2 M rows into indexed tables inside one transaction
@@ -18,11 +17,10 @@ import { CHANGE_TABLE, CREATE_CHANGE_TABLE_SQL, MIRROR_TABLES, NEXT_SUFFIX } fro
  *    normalizer (one connection per table, the reader on its own core);
  * 2. their indexes built once from sorted data, in parallel, with their statistics;
  * 3. one short transaction that locks the mirror, checks it is still empty, drops it and renames
- *    the new tables and their indexes into place. The change log lines are COPY'd inside that
- *    same transaction, so readers see no mirror or all of it, and the history never names an
- *    import that did not apply.
+ *    the new tables and their indexes into place: readers see no mirror or all of it.
  *
- * Every row carries the instant `at` (created_at, started_at, changed_at): the history keys on it.
+ * Every row carries the instant `at` (created_at, started_at) and every professional the import's
+ * id (created_import_id): their "created" history entry, without a change-log line each.
  */
 
 export interface RebuildOptions {
@@ -45,12 +43,22 @@ interface IndexDefinition {
 const q = (name: string) => `"${name.replaceAll('"', '""')}"`;
 const next = (table: string) => `${table}${NEXT_SUFFIX}`;
 
-/** Columns whose default is now(): on the new tables they default to the import's instant instead. */
-const TIMESTAMP_DEFAULTS: Record<string, string[]> = {
-  directory_professional: ['created_at', 'updated_at'],
-  directory_activity: ['started_at'],
-  directory_structure: ['updated_at'],
-};
+/**
+ * Columns the COPY leaves out, filled by defaults on the new tables: the import's instant where
+ * the mirror says now(), and the import that created every professional — their "created"
+ * history entry, with no change-log line per professional (see history.ts).
+ */
+function importDefaults(options: RebuildOptions): Record<string, Record<string, string>> {
+  const at = `'${options.at.toISOString()}'::timestamptz`;
+  return {
+    directory_professional: { created_at: at, updated_at: at, created_import_id: String(Math.trunc(options.importId)) },
+    directory_activity: { started_at: at },
+    directory_structure: { updated_at: at },
+  };
+}
+
+/** The mirror's own defaults of those columns (none: DROP DEFAULT). */
+const MIRROR_DEFAULTS: Record<string, string | undefined> = { created_at: 'now()', updated_at: 'now()', started_at: 'now()' };
 
 const OUT_COLUMNS: Record<(typeof MIRROR_TABLES)[number], readonly string[]> = {
   directory_professional: PROFESSIONAL_OUT,
@@ -62,56 +70,42 @@ const OUT_COLUMNS: Record<(typeof MIRROR_TABLES)[number], readonly string[]> = {
 export async function rebuildMirror(database: Database, input: NormalizeInput, options: RebuildOptions): Promise<NormalizeRun> {
   const lap = stopwatch(options.timings);
   const indexes = await mirrorIndexes(database);
-  const at = `'${options.at.toISOString()}'`;
+  const defaults = importDefaults(options);
   for (const table of MIRROR_TABLES) {
     await database.exec(`DROP TABLE IF EXISTS ${next(table)}; CREATE TABLE ${next(table)} (LIKE ${table} INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING STORAGE)`);
-    for (const column of TIMESTAMP_DEFAULTS[table] ?? []) await database.exec(`ALTER TABLE ${next(table)} ALTER COLUMN ${column} SET DEFAULT ${at}::timestamptz`);
+    for (const [column, value] of Object.entries(defaults[table] ?? {})) await database.exec(`ALTER TABLE ${next(table)} ALTER COLUMN ${column} SET DEFAULT ${value}`);
   }
-  // The transaction that ends with the swap; on a real server it also receives the change log.
-  const main = database.pool ? await dedicatedClient(database, 'openpsc-import-swap') : undefined;
   const sinks: CopySink[] = [];
   try {
-    if (main) await main.query('BEGIN');
-    else await database.exec(`DROP TABLE IF EXISTS ${CHANGE_TABLE}; ${CREATE_CHANGE_TABLE_SQL}`);
-    const open = (table: string, columns: readonly string[], client?: pg.Client) => openCopySink(database, table, columns, client).then((s) => { sinks.push(s); return s; });
+    const open = (table: string, columns: readonly string[]) => openCopySink(database, table, columns).then((s) => { sinks.push(s); return s; });
     const run = await normalizeInto(input, {
       professional: await open(next('directory_professional'), OUT_COLUMNS.directory_professional),
       exercice: await open(next('directory_exercice'), OUT_COLUMNS.directory_exercice),
       activity: await open(next('directory_activity'), OUT_COLUMNS.directory_activity),
       structure: await open(next('directory_structure'), OUT_COLUMNS.directory_structure),
-      change: await open(main ? 'directory_professional_change' : CHANGE_TABLE, CHANGE_OUT, main),
-    }, { changeLog: { importId: options.importId, at: options.at.toISOString() } }, options.onStart);
+    }, {}, options.onStart);
     lap('load');
     await options.beforeSwap(run);
 
-    for (const [table, columns] of Object.entries(TIMESTAMP_DEFAULTS)) {
-      for (const column of columns) await database.exec(`ALTER TABLE ${next(table)} ALTER COLUMN ${column} SET DEFAULT now()`);
+    // The new tables keep the mirror's own defaults once loaded.
+    for (const [table, columns] of Object.entries(defaults)) {
+      for (const column of Object.keys(columns)) await database.exec(`ALTER TABLE ${next(table)} ALTER COLUMN ${column} ${MIRROR_DEFAULTS[column] ? `SET DEFAULT ${MIRROR_DEFAULTS[column]}` : 'DROP DEFAULT'}`);
     }
     await buildIndexes(database, indexes);
     lap('indexes');
 
-    const swap = swapStatements(indexes, !main);
-    if (main) {
-      await main.query(LOCK_MIRROR_SQL);
-      await assertStillEmpty((text) => main.query(text));
-      for (const statement of swap) await main.query(statement);
-      await main.query('COMMIT');
-    } else {
-      await database.db.transaction().execute(async (trx) => {
-        const exec = (text: string) => sql.raw(text).execute(trx);
-        await exec(LOCK_MIRROR_SQL);
-        await assertStillEmpty(exec);
-        for (const statement of swap) await exec(statement);
-      });
-    }
+    const swap = swapStatements(indexes);
+    await database.db.transaction().execute(async (trx) => {
+      const exec = (text: string) => sql.raw(text).execute(trx);
+      await exec(LOCK_MIRROR_SQL);
+      await assertStillEmpty(exec);
+      for (const statement of swap) await exec(statement);
+    });
     lap('swap');
     return run;
   } catch (err) {
     await Promise.all(sinks.map((s) => s.abort()));
-    if (main) await main.query('ROLLBACK').catch(() => {});
     throw err;
-  } finally {
-    await main?.end().catch(() => {});
   }
 }
 
@@ -170,7 +164,7 @@ const INDEX_CONNECTIONS = 3;
 /** Readers of the mirror wait here for the few milliseconds of the swap, then see the new tables. */
 const LOCK_MIRROR_SQL = `LOCK TABLE ${MIRROR_TABLES.join(', ')} IN ACCESS EXCLUSIVE MODE`;
 
-function swapStatements(indexes: IndexDefinition[], changeFromStaging: boolean): string[] {
+function swapStatements(indexes: IndexDefinition[]): string[] {
   return [
     ...MIRROR_TABLES.flatMap((table) => [
       `DROP TABLE ${table}`,
@@ -179,7 +173,6 @@ function swapStatements(indexes: IndexDefinition[], changeFromStaging: boolean):
         ? `ALTER TABLE ${table} RENAME CONSTRAINT ${q(next(x.constraint))} TO ${q(x.constraint)}`
         : `ALTER INDEX ${q(next(x.index))} RENAME TO ${q(x.index)}`)),
     ]),
-    ...(changeFromStaging ? [`INSERT INTO directory_professional_change (national_id, import_id, change, changed_at, code_civilite) SELECT national_id, import_id, change, changed_at, code_civilite FROM ${CHANGE_TABLE}`] : []),
   ];
 }
 

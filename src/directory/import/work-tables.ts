@@ -15,8 +15,8 @@ export const PROFESSIONAL_TABLE = 'directory_staging_professional';
 export const EXERCICE_TABLE = 'directory_staging_exercice';
 export const ACTIVITY_TABLE = 'directory_staging_activity';
 export const STRUCTURE_TABLE = 'directory_staging_structure';
-/** First load on PGlite: the change log lines, inserted in the swap transaction. */
-export const CHANGE_TABLE = 'directory_staging_change';
+/** Left by an interrupted first load of earlier versions (they staged its change log): still dropped. */
+const LEGACY_CHANGE_TABLE = 'directory_staging_change';
 
 export const MIRROR_TABLES = ['directory_professional', 'directory_exercice', 'directory_activity', 'directory_structure'] as const;
 export const NEXT_SUFFIX = '__next';
@@ -37,9 +37,7 @@ export const ANALYZE_SYNC_TABLES_SQL = [
   ...[PROFESSIONAL_TABLE, EXERCICE_TABLE, ACTIVITY_TABLE, STRUCTURE_TABLE].map((t) => `ANALYZE ${t}`),
 ];
 
-export const CREATE_CHANGE_TABLE_SQL = `CREATE UNLOGGED TABLE ${CHANGE_TABLE} (national_id ${ID}, import_id bigint NOT NULL, change text NOT NULL, changed_at timestamptz NOT NULL, code_civilite text NOT NULL)`;
-
 export const DROP_WORK_TABLES_SQL = [
-  STAGING_TABLE, PROFESSIONAL_TABLE, EXERCICE_TABLE, ACTIVITY_TABLE, STRUCTURE_TABLE, CHANGE_TABLE,
+  STAGING_TABLE, PROFESSIONAL_TABLE, EXERCICE_TABLE, ACTIVITY_TABLE, STRUCTURE_TABLE, LEGACY_CHANGE_TABLE,
   ...MIRROR_TABLES.map((t) => `${t}${NEXT_SUFFIX}`),
 ].map((t) => `DROP TABLE IF EXISTS ${t}`);

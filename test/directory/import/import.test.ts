@@ -119,6 +119,54 @@ describe('importing generated extracts: counts, idempotence, next-day diff, hist
   });
 });
 
+describe('history of a professional created by a first load', () => {
+  test('the first load writes no change-log line; the first change writes "created" with the civilité of creation, then "updated"', async () => {
+    const h = await createTestDatabase();
+    try {
+      const n = 12;
+      const text = extractText({ professionals: n, seed: 'civilite' });
+      const lines = text.split('\n');
+      const target = lines[1]!.split('|')[2]!;
+      const civiliteBefore = lines[1]!.split('|')[5]!;
+      const civiliteAfter = civiliteBefore === 'MME' ? 'M' : 'MME';
+      const day1 = lines.map((l) => {
+        const f = l.split('|');
+        if (f[2] !== target) return l;
+        f[5] = civiliteAfter;
+        return f.join('|');
+      }).join('\n');
+      const first = await importExtract(h.database, scratch.file('PS_LibreAcces_Personne_activite_202612010800.txt', text));
+      expect(first).toMatchObject({ status: 'applied', created: n });
+      const logLines = await sql<{ n: number | string }>`SELECT count(*) AS n FROM directory_professional_change`.execute(h.database.db);
+      expect(Number(logLines.rows[0]!.n)).toBe(0);
+      const firstId = (await h.database.db.selectFrom('directory_import').select('id').where('status', '=', 'applied').executeTakeFirstOrThrow()).id;
+      expect(await professionalHistory(h.database.db, target)).toEqual([
+        { importId: Number(firstId), change: 'created', at: expect.any(Date), fileName: 'PS_LibreAcces_Personne_activite_202612010800.txt' },
+      ]);
+      const created = await loadProfessional(h.database.db, target);
+      expect(created!.codeCivilite).toBe(civiliteBefore);
+      const between = new Date();
+
+      const second = await importExtract(h.database, scratch.file('PS_LibreAcces_Personne_activite_202612020800.txt', day1));
+      expect(second).toMatchObject({ status: 'applied', created: 0, updated: 1, ended: 0 });
+      expect((await loadProfessional(h.database.db, target))!.codeCivilite).toBe(civiliteAfter);
+      expect(await professionalAt(h.database.db, target, between)).toEqual(created);
+      const history = await professionalHistory(h.database.db, target);
+      expect(history.map((c) => [c.change, c.importId])).toEqual([['created', Number(firstId)], ['updated', expect.any(Number)]]);
+      // Written for real now, with the civilité of creation (not the new one).
+      const rows = await h.database.db.selectFrom('directory_professional_change').select(['change', 'code_civilite']).where('national_id', '=', target).orderBy('changed_at').execute();
+      expect(rows).toEqual([{ change: 'created', code_civilite: civiliteBefore }, { change: 'updated', code_civilite: civiliteAfter }]);
+      // Unchanged professionals still need no line.
+      const other = lines[lines.length - 2]!.split('|')[2]!;
+      expect((await professionalHistory(h.database.db, other)).map((c) => c.change)).toEqual(['created']);
+      const total = await sql<{ n: number | string }>`SELECT count(*) AS n FROM directory_professional_change`.execute(h.database.db);
+      expect(Number(total.rows[0]!.n)).toBe(2);
+    } finally {
+      await h.drop();
+    }
+  });
+});
+
 describe('file variants and bad files', () => {
   let u: TestDatabase;
   beforeAll(async () => { u = await createTestDatabase(); });
