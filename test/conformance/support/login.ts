@@ -21,8 +21,13 @@ export interface LoginContext {
 /** Settings that give the conformance OP the e-CPS authenticator with a private development outbox. */
 export function ecpsOverrides(): Record<string, string> {
   const dir = mkdtempSync(path.join(tmpdir(), 'openpsc-conformance-'));
-  // The suite logs in far more often than a person: the per-address login limits are raised.
-  return { AUTHENTICATORS: 'ecps', DATA_DIR: dir, ECPS_OUTBOX_DIR: path.join(dir, 'outbox'), RATE_LIMIT_LOGIN: '10000', ECPS_PUSH_MAX_REQUESTS: '1000' };
+  // The suite logs in far more often than a person: the per-address login limits are raised, and
+  // the per-professional CIBA limits are off (every module authenticates the same professional,
+  // and leaves requests pending).
+  return {
+    AUTHENTICATORS: 'ecps', DATA_DIR: dir, ECPS_OUTBOX_DIR: path.join(dir, 'outbox'), RATE_LIMIT_LOGIN: '10000', ECPS_PUSH_MAX_REQUESTS: '1000',
+    RATE_LIMIT_CIBA_PENDING: '0', RATE_LIMIT_CIBA: '0',
+  };
 }
 
 const ecpsOf = (idp: TestIdp) =>
