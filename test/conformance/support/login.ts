@@ -2,10 +2,10 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
-import { codeInMessage, readOutbox } from '../../../src/authenticators/ecps/channels/outbox.js';
 import { completeActivation, EcpsDevice, startActivation } from '../../../src/authenticators/ecps/device/client.js';
 import type { EcpsService } from '../../../src/authenticators/ecps/service.js';
 import { demoContact } from '../../../src/demo/prepare-demo.js';
+import { outboxCodes } from '../../authenticators/ecps/device-helpers.js';
 import type { BrowserSession } from '../../helpers/browser-session.js';
 import type { TestIdp } from '../../helpers/idp.js';
 import { completeTestLogin } from '../../helpers/test-login.js';
@@ -26,7 +26,7 @@ export function ecpsOverrides(): Record<string, string> {
   // and leaves requests pending).
   return {
     AUTHENTICATORS: 'ecps', DATA_DIR: dir, ECPS_OUTBOX_DIR: path.join(dir, 'outbox'), RATE_LIMIT_LOGIN: '10000', ECPS_PUSH_MAX_REQUESTS: '1000',
-    RATE_LIMIT_CIBA_PENDING: '0', RATE_LIMIT_CIBA: '0',
+    RATE_LIMIT_CIBA_PENDING: '0', RATE_LIMIT_CIBA: '0', ECPS_ACTIVATION_ANSWER_MS: '0',
   };
 }
 
@@ -46,9 +46,7 @@ function deviceFor(idp: TestIdp, service: EcpsService, nationalId: string): Prom
       await service.store.setContact({ nationalId, ...contact });
       const server = { server: idp.url };
       const { activation_id: activationId } = await startActivation(server, nationalId);
-      const outbox = idp.settings.ecps.outboxDir;
-      const emailCode = codeInMessage((await readOutbox(outbox, contact.email))[0]!.text)!;
-      const smsCode = codeInMessage((await readOutbox(outbox, contact.mobile))[0]!.text)!;
+      const { emailCode, smsCode } = await outboxCodes(idp.settings.ecps.outboxDir, contact.email, contact.mobile);
       return EcpsDevice.unlock(await completeActivation(server, { activationId, emailCode, smsCode, pin: '1234', nationalId }), '1234');
     })();
     mine.set(nationalId, device);
