@@ -3,6 +3,7 @@ import type { Kysely } from 'kysely';
 
 import type { Schema } from '../db/schema.js';
 import type { LoginOutcome, Metrics } from '../http/metrics.js';
+import { clientIpOf } from '../http/request-log.js';
 import type { Logger } from '../log/logger.js';
 import { recordAuthentication, type AuthenticationEvent } from './audit-log.js';
 
@@ -31,7 +32,7 @@ export class AuthenticationEvents {
     const log = (ctx?.state.log as Logger | undefined) ?? this.logger;
     const full: AuthenticationEvent = {
       ...event,
-      ip: event.ip ?? (ctx ? (ctx.state.clientIp as string | undefined) ?? ctx.ip : undefined),
+      ip: event.ip ?? (ctx ? clientIpOf(ctx) : undefined),
       requestId: event.requestId ?? (ctx?.state.requestId as string | undefined),
     };
     const outcome: LoginOutcome = event.outcome;

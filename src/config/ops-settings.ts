@@ -16,6 +16,14 @@ export interface OpsSettings {
     login: number;
     /** Token, PAR, CIBA, introspection and revocation calls per client IP per window. */
     token: number;
+    /**
+     * CIBA requests per professional (national id), counted in the database so that they hold
+     * across nodes (src/oidc/ciba-limits.ts); 0 turns a limit off. Not switched by `enabled`:
+     * they protect a person's phone from push spam, not the server from load.
+     */
+    cibaPending: number;
+    ciba: number;
+    cibaWindowSeconds: number;
   };
   /** Origins the login pages may call with fetch(), e.g. the local card agent http://127.0.0.1:<port>. */
   cardAgentOrigins: string[];
@@ -65,6 +73,9 @@ export function readOpsSettings(raw: Raw): OpsSettings {
       windowSeconds: int(raw, 'RATE_LIMIT_WINDOW', { min: 1, max: 86_400 }),
       login: int(raw, 'RATE_LIMIT_LOGIN', { min: 1 }),
       token: int(raw, 'RATE_LIMIT_TOKEN', { min: 1 }),
+      cibaPending: int(raw, 'RATE_LIMIT_CIBA_PENDING'),
+      ciba: int(raw, 'RATE_LIMIT_CIBA'),
+      cibaWindowSeconds: int(raw, 'RATE_LIMIT_CIBA_WINDOW', { min: 1, max: 86_400 }),
     },
     cardAgentOrigins: origins(raw, 'CARD_AGENT_ORIGINS'),
     formActionOrigins: origins(raw, 'FORM_ACTION_ORIGINS'),

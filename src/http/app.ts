@@ -93,6 +93,8 @@ export async function createOpenPsc({ settings, database, logger, stopping }: Op
     clients,
     signingJwks,
     cibaChannels: authenticators.flatMap((a) => (a.ciba ? [a.ciba] : [])),
+    events,
+    logger,
   });
   provider = created.provider;
   instrumentProvider(provider, ops.metrics);

@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
 
 import type Koa from 'koa';
 
 import type { Logger } from '../log/logger.js';
+import { normalizeIp } from './client-ip.js';
 import { keepHeadersOnError } from './error-headers.js';
 
 /**
@@ -40,6 +42,25 @@ export interface RequestLogState {
   clientIp: string;
 }
 
+/**
+ * The same state by Node request: oidc-provider runs its hooks in a Koa context of its own (the
+ * provider is mounted with `ctx.respond = false`), which shares only `req` and `res` with ours.
+ */
+const byRequest = new WeakMap<IncomingMessage, RequestLogState>();
+
+export function requestLogState(req: IncomingMessage): RequestLogState | undefined {
+  return byRequest.get(req);
+}
+
+/**
+ * The client IP to key limits and audit rows on, from any Koa context of the request (ours or the
+ * provider's): the one resolved behind TRUST_PROXY by this middleware; the socket peer where the
+ * middleware is not installed (never Koa's `ctx.ip`, which a client can forge: client-ip.ts).
+ */
+export function clientIpOf(ctx: Koa.Context): string {
+  return (ctx.state.clientIp as string | undefined) ?? byRequest.get(ctx.req)?.clientIp ?? normalizeIp(ctx.req.socket.remoteAddress ?? '');
+}
+
 export interface RequestLogOptions {
   /** The client IP to log; Koa's ctx.ip by default (see client-ip.ts for a non-forgeable one). */
   clientIp?: (ctx: Koa.Context) => string;
@@ -66,6 +87,7 @@ export function requestLog(logger: Logger, options: RequestLogOptions = {}): Koa
     const path = ctx.path;
     const ip = clientIp(ctx);
     ctx.state.clientIp = ip;
+    byRequest.set(ctx.req, { requestId, log, clientIp: ip });
     const res = ctx.res;
     let logged = false;
     let failure: unknown;

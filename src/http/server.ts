@@ -4,6 +4,8 @@ import type { Settings } from '../config/settings.js';
 import type { Database } from '../db/database.js';
 import type { Logger } from '../log/logger.js';
 import { purgeExpired } from '../oidc/adapter.js';
+import { purgeCibaPolls } from '../oidc/ciba.js';
+import { purgeCibaRequests } from '../oidc/ciba-limits.js';
 import { createOpenPsc, type OpenPsc } from './app.js';
 import { gracefulShutdown, type GracefulShutdown } from './shutdown.js';
 
@@ -38,6 +40,9 @@ export async function startServer({ settings, database, logger, exit }: { settin
   });
   const purge = setInterval(() => {
     purgeExpired(database.db).catch((err: unknown) => logger.warn({ err }, 'purge of expired provider rows failed'));
+    purgeCibaPolls(database).catch((err: unknown) => logger.warn({ err }, 'purge of CIBA poll clocks failed'));
+    purgeCibaRequests(database.db, settings.ops.rateLimit.cibaWindowSeconds)
+      .catch((err: unknown) => logger.warn({ err }, 'purge of CIBA limit rows failed'));
   }, PURGE_EVERY_MS);
   purge.unref();
   // Closers run in reverse order: plug-ins, then the purge timer, then the database.

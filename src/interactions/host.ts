@@ -6,6 +6,7 @@ import type { Settings } from '../config/settings.js';
 import type { Database } from '../db/database.js';
 import { loadProfessional, nationalIdOf, subjectOf } from '../directory/claims.js';
 import type { Logger } from '../log/logger.js';
+import { markCibaAnswered } from '../oidc/ciba-limits.js';
 import type { AuthenticationEvents } from '../audit/authentication-events.js';
 import { csrfValid } from './csrf.js';
 
@@ -40,6 +41,18 @@ export function createAuthenticatorHost(deps: { settings: Settings; database: Da
     } else {
       ctx.status = 303;
       ctx.redirect(redirect);
+    }
+  }
+
+  /**
+   * Frees the request's place under RATE_LIMIT_CIBA_PENDING. The result is already stored: a
+   * failure here only keeps the place taken until the request expires.
+   */
+  async function answered(authReqId: string) {
+    try {
+      await markCibaAnswered(database.db, authReqId);
+    } catch (err) {
+      deps.logger.warn({ event: 'ciba.mark_answered_failed', err: (err as Error).message }, 'CIBA request answered but still counted as pending');
     }
   }
 
@@ -84,6 +97,7 @@ export function createAuthenticatorHost(deps: { settings: Settings; database: Da
       if ('error' in outcome) {
         await deps.events?.ended(undefined, { type: 'ciba', authenticator: 'ecps', nationalId: nationalIdOf(request.accountId!), clientId: request.clientId, outcome: 'failure', errorCode: outcome.error });
         await provider.backchannelResult(request, new errors.AccessDenied(outcome.description));
+        await answered(authReqId);
         return;
       }
       if (nationalIdOf(request.accountId!) !== outcome.nationalId) throw new Error('CIBA result for another professional');
@@ -93,6 +107,7 @@ export function createAuthenticatorHost(deps: { settings: Settings; database: Da
       if (request.claims?.userinfo) grant.addOIDCClaims(Object.keys(request.claims.userinfo));
       await grant.save();
       await provider.backchannelResult(request, grant, { acr: settings.acr, amr: outcome.amr, authTime: Math.floor(Date.now() / 1000) });
+      await answered(authReqId);
       await deps.events?.ended(undefined, { type: 'ciba', authenticator: authenticatorOf(outcome), nationalId: outcome.nationalId, clientId: request.clientId, outcome: 'success', details: { amr: outcome.amr } });
     },
     async describeInteraction(ctx): Promise<InteractionView> {

@@ -1,10 +1,15 @@
+import type Koa from 'koa';
 import { sql } from 'kysely';
 import Provider, { errors, type Configuration } from 'oidc-provider';
 
+import type { AuthenticationEvents } from '../audit/authentication-events.js';
 import type { CibaChannel } from '../authenticators/plugin.js';
 import type { Settings } from '../config/settings.js';
 import type { Database } from '../db/database.js';
 import { loadProfessional, nationalIdOf, subjectOf } from '../directory/claims.js';
+import { clientIpOf, requestLogState } from '../http/request-log.js';
+import type { Logger } from '../log/logger.js';
+import { CibaLimitError, CibaLimits, type CibaRefusal } from './ciba-limits.js';
 
 /**
  * CIBA in poll mode as PSC offers it (psc-contract.md §14): `login_hint` is the national id,
@@ -22,8 +27,30 @@ function requestedChannel(params: Record<string, unknown> | undefined): Channel 
   throw new errors.InvalidRequest('channel must be MOBILE or CARD');
 }
 
-export function cibaConfiguration(settings: Settings, database: Database, channels: CibaChannel[]): NonNullable<Configuration['features']>['ciba'] {
+export interface CibaOptions {
+  /** Where refusals by the per-professional limits are recorded (audit log, login metrics). */
+  events?: AuthenticationEvents;
+  logger?: Logger;
+}
+
+export function cibaConfiguration(settings: Settings, database: Database, channels: CibaChannel[], options: CibaOptions = {}): NonNullable<Configuration['features']>['ciba'] {
   const byChannel = new Map(channels.map((c) => [c.channel, c]));
+  const { cibaPending, ciba, cibaWindowSeconds } = settings.ops.rateLimit;
+  const limits = new CibaLimits(database.db, { pending: cibaPending, perWindow: ciba, windowSeconds: cibaWindowSeconds });
+
+  /** The request was saved by oidc-provider before this hook: it goes, so that no poll finds it. */
+  async function refuse(ctx: Koa.Context, request: { destroy(): Promise<void> }, refusal: CibaRefusal, audit: { nationalId: string; clientId: string; channel: Channel }): Promise<never> {
+    await request.destroy();
+    const state = requestLogState(ctx.req);
+    (state?.log ?? options.logger)?.warn({ event: 'ciba.limited', errorCode: refusal.errorCode, clientId: audit.clientId, channel: audit.channel }, 'CIBA request refused: per-professional limit reached');
+    await options.events?.ended(undefined, {
+      type: 'ciba', authenticator: audit.channel === 'CARD' ? 'card' : 'ecps', nationalId: audit.nationalId, clientId: audit.clientId,
+      outcome: 'failure', errorCode: refusal.errorCode, ip: clientIpOf(ctx), ...(state ? { requestId: state.requestId } : {}),
+      details: { channel: audit.channel, limit: refusal.limit, ...(refusal.windowSeconds ? { windowSeconds: refusal.windowSeconds } : {}) },
+    });
+    throw new CibaLimitError(refusal.description);
+  }
+
   return {
     enabled: channels.length > 0,
     deliveryModes: ['poll'],
@@ -48,18 +75,32 @@ export function cibaConfiguration(settings: Settings, database: Database, channe
     async verifyUserCode(_ctx, _account, userCode) {
       if (userCode) throw new errors.InvalidRequest('user_code is not supported');
     },
+    // The earliest hook that knows both the professional and the auth_req_id, and the last before
+    // anything reaches a device: the limits are checked here.
     async triggerAuthenticationDevice(ctx, request, account, client) {
-      const channel = byChannel.get(requestedChannel(ctx.oidc.params as Record<string, unknown>))!;
-      await channel.trigger({
-        authReqId: request.jti,
-        nationalId: nationalIdOf(account.accountId)!,
-        clientId: client.clientId,
-        clientName: client.clientName ?? client.clientId,
-        // oidc-provider keeps the request's parameters under `params`, and sets no `exp` on the
-        // instance when the lifetime is a function: `expiration` is the lifetime in seconds.
-        bindingMessage: (request as unknown as { params?: { binding_message?: string } }).params?.binding_message,
-        expiresAt: new Date(Date.now() + request.expiration * 1000),
-      });
+      const channelName = requestedChannel(ctx.oidc.params as Record<string, unknown>);
+      const channel = byChannel.get(channelName)!;
+      const nationalId = nationalIdOf(account.accountId)!;
+      const refusal = await limits.admit({ authReqId: request.jti, nationalId, clientId: client.clientId, lifetimeSeconds: request.expiration });
+      if (refusal) await refuse(ctx, request, refusal, { nationalId, clientId: client.clientId, channel: channelName });
+      try {
+        await channel.trigger({
+          authReqId: request.jti,
+          nationalId,
+          clientId: client.clientId,
+          clientName: client.clientName ?? client.clientId,
+          // oidc-provider keeps the request's parameters under `params`, and sets no `exp` on the
+          // instance when the lifetime is a function: `expiration` is the lifetime in seconds.
+          bindingMessage: (request as unknown as { params?: { binding_message?: string } }).params?.binding_message,
+          expiresAt: new Date(Date.now() + request.expiration * 1000),
+        });
+      } catch (err) {
+        // Nothing reached the professional: the request does not count. Should that fail too, it
+        // counts until it expires — the channel's error is still the one to report.
+        await limits.release(request.jti).catch((releaseErr: unknown) =>
+          options.logger?.warn({ event: 'ciba.release_failed', err: (releaseErr as Error).message }, 'failed CIBA request still counted against the limits'));
+        throw err;
+      }
     },
   };
 }
@@ -78,6 +119,12 @@ export function installCibaPollGate(provider: Provider, settings: Settings, data
     }
     return find(value, options);
   };
+}
+
+/** Deletes poll clocks of requests long expired; returns how many. */
+export async function purgeCibaPolls(database: Database): Promise<number> {
+  const result = await database.db.deleteFrom('ciba_poll').where('expires_at', '<', sql<Date>`now()`).executeTakeFirst();
+  return Number(result.numDeletedRows);
 }
 
 async function pollAllowed(database: Database, authReqId: string, settings: Settings): Promise<boolean> {

@@ -1,11 +1,13 @@
 import type { JWK } from 'jose';
 import Provider, { errors, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 
+import type { AuthenticationEvents } from '../audit/authentication-events.js';
 import type { CibaChannel } from '../authenticators/plugin.js';
 import type { Settings } from '../config/settings.js';
 import type { Database } from '../db/database.js';
 import { errorPage } from '../interactions/pages/error-page.js';
 import { loggedOutPage, logoutPage } from '../interactions/pages/logout-page.js';
+import type { Logger } from '../log/logger.js';
 import { createFindAccount } from './account.js';
 import { createAdapterClass } from './adapter.js';
 import { cibaConfiguration, installCibaPollGate } from './ciba.js';
@@ -27,6 +29,9 @@ export interface ProviderDeps {
   /** Private signing JWKs, active first (src/oidc/keys.ts). */
   signingJwks: JWK[];
   cibaChannels: CibaChannel[];
+  /** Audit log and logger of CIBA refusals (per-professional limits). */
+  events?: AuthenticationEvents;
+  logger?: Logger;
 }
 
 export const interactionPath = (settings: Settings, uid: string) => `${settings.issuerPath}/interaction/${uid}`;
@@ -132,7 +137,7 @@ export function createProvider(deps: ProviderDeps): { provider: Provider; access
         certificateSubjectMatches: (ctx, property, expected) =>
           property === 'tls_client_auth_subject_dn' && subjectMatches(getClientCertificate(ctx, settings)!, expected),
       },
-      ciba: cibaConfiguration(settings, database, deps.cibaChannels),
+      ciba: cibaConfiguration(settings, database, deps.cibaChannels, { events: deps.events, logger: deps.logger }),
     },
   };
 

@@ -38,8 +38,19 @@ export interface CibaPollTable {
   expires_at: Timestamp;
 }
 
+/** migrations/0402_ciba_limits.sql */
+export interface CibaRequestTable {
+  auth_req_id: string;
+  national_id: string;
+  client_id: string;
+  created_at: Timestamp;
+  expires_at: Timestamp;
+  answered_at: Timestamp | null;
+}
+
 export interface OidcTables {
   ciba_poll: CibaPollTable;
+  ciba_request: CibaRequestTable;
   oidc_payload: OidcPayloadTable;
   oidc_client: OidcClientTable;
   signing_key: SigningKeyTable;

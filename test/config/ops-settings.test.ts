@@ -13,7 +13,7 @@ describe('operations settings', () => {
       bodyLimit: 56 * 1024,
       shutdownTimeout: 10,
       shutdownDrainDelay: 0,
-      rateLimit: { enabled: true, windowSeconds: 60, login: 20, token: 300 },
+      rateLimit: { enabled: true, windowSeconds: 60, login: 20, token: 300, cibaPending: 3, ciba: 10, cibaWindowSeconds: 900 },
       cardAgentOrigins: [],
       formActionOrigins: [],
       metricsEnabled: true,
@@ -24,14 +24,15 @@ describe('operations settings', () => {
   test('from the environment', () => {
     const ops = loadSettings({
       BODY_LIMIT: '1mb', SHUTDOWN_TIMEOUT: '25', SHUTDOWN_DRAIN_DELAY: '5', RATE_LIMIT_ENABLED: 'false', RATE_LIMIT_WINDOW: '300',
-      RATE_LIMIT_LOGIN: '5', RATE_LIMIT_TOKEN: '1000', CARD_AGENT_ORIGINS: 'http://127.0.0.1:9444, http://localhost:9445/',
+      RATE_LIMIT_LOGIN: '5', RATE_LIMIT_TOKEN: '1000', RATE_LIMIT_CIBA_PENDING: '0', RATE_LIMIT_CIBA: '30', RATE_LIMIT_CIBA_WINDOW: '3600',
+      CARD_AGENT_ORIGINS: 'http://127.0.0.1:9444, http://localhost:9445/',
       FORM_ACTION_ORIGINS: 'https://rp.example', METRICS_ENABLED: 'no', AUDIT_RETENTION_DAYS: '90',
     }).ops;
     expect(ops).toEqual({
       bodyLimit: 1024 * 1024,
       shutdownTimeout: 25,
       shutdownDrainDelay: 5,
-      rateLimit: { enabled: false, windowSeconds: 300, login: 5, token: 1000 },
+      rateLimit: { enabled: false, windowSeconds: 300, login: 5, token: 1000, cibaPending: 0, ciba: 30, cibaWindowSeconds: 3600 },
       cardAgentOrigins: ['http://127.0.0.1:9444', 'http://localhost:9445'],
       formActionOrigins: ['https://rp.example'],
       metricsEnabled: false,
@@ -46,6 +47,8 @@ describe('operations settings', () => {
     ['SHUTDOWN_DRAIN_DELAY', '600', /SHUTDOWN_DRAIN_DELAY: must be between 0 and 120/],
     ['RATE_LIMIT_LOGIN', '-3', /RATE_LIMIT_LOGIN: must be a whole number/],
     ['RATE_LIMIT_ENABLED', 'maybe', /RATE_LIMIT_ENABLED: must be true or false/],
+    ['RATE_LIMIT_CIBA_PENDING', 'none', /RATE_LIMIT_CIBA_PENDING: must be a whole number/],
+    ['RATE_LIMIT_CIBA_WINDOW', '0', /RATE_LIMIT_CIBA_WINDOW: must be between 1 and 86400/],
     ['CARD_AGENT_ORIGINS', 'http://agent.example:9444', /CARD_AGENT_ORIGINS: "http:\/\/agent.example:9444" must be https \(http only for 127.0.0.1/],
     ['CARD_AGENT_ORIGINS', 'http://127.0.0.1:9444/api', /CARD_AGENT_ORIGINS: .* must be an origin only/],
     ['FORM_ACTION_ORIGINS', "https://rp.example 'unsafe-inline'", /FORM_ACTION_ORIGINS: .* is not an origin/],

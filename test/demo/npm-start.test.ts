@@ -7,10 +7,10 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { chromium, type Browser } from 'playwright-core';
 
-import { codeInMessage, readOutbox } from '../../src/authenticators/ecps/channels/outbox.js';
 import { completeActivation, EcpsDevice, startActivation } from '../../src/authenticators/ecps/device/client.js';
 import { projectRoot } from '../../src/config/settings.js';
 import { demoContact } from '../../src/demo/prepare-demo.js';
+import { outboxCodes } from '../authenticators/ecps/device-helpers.js';
 
 /**
  * The one-minute demo as a newcomer runs it: the production bundle started exactly as `npm start`
@@ -79,10 +79,9 @@ describe('npm start: the one-minute demo', () => {
     // The simulated phone, activated with the codes the server wrote to its development outbox.
     const nationalId = '899700427885';
     const contact = demoContact(nationalId);
+    const since = new Date();
     const { activation_id: activationId } = await startActivation({ server: origin }, nationalId);
-    const outbox = path.join(dataDir, 'ecps-outbox');
-    const emailCode = codeInMessage((await readOutbox(outbox, contact.email))[0]!.text)!;
-    const smsCode = codeInMessage((await readOutbox(outbox, contact.mobile))[0]!.text)!;
+    const { emailCode, smsCode } = await outboxCodes(path.join(dataDir, 'ecps-outbox'), contact.email, contact.mobile, since);
     const device = await EcpsDevice.unlock(await completeActivation({ server: origin }, { activationId, emailCode, smsCode, pin: PIN, nationalId }), PIN);
 
     const page = await browser!.newPage();

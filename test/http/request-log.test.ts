@@ -7,7 +7,8 @@ import Router from '@koa/router';
 import Koa from 'koa';
 import request from 'supertest';
 
-import { ACCEPTED_REQUEST_ID, requestIdFrom, requestLog } from '../../src/http/request-log.js';
+import { clientIpResolver } from '../../src/http/client-ip.js';
+import { ACCEPTED_REQUEST_ID, clientIpOf, requestIdFrom, requestLog, requestLogState } from '../../src/http/request-log.js';
 import type { Logger } from '../../src/log/logger.js';
 import { captureLogger } from '../helpers/log-capture.js';
 
@@ -111,6 +112,32 @@ describe('request log', () => {
     });
     await request(a.callback()).get('/auth/realms/esante-wallet/protocol/openid-connect/auth?client_id=x').expect(302);
     expect(cap.lines.find((l) => l.msg === 'request')).toMatchObject({ status: 302, path: '/auth/realms/esante-wallet/protocol/openid-connect/auth' });
+  });
+
+  test('clientIpOf: the resolved client IP, also from a Koa context of its own sharing the Node request (the provider\'s)', async () => {
+    const cap = captureLogger();
+    const inner = new Koa({ proxy: true }); // as oidc-provider: ctx.ip would be the leftmost, forged entry
+    const seen: Record<string, unknown>[] = [];
+    inner.use((ctx) => {
+      seen.push({ ip: clientIpOf(ctx as Koa.Context), koaIp: ctx.ip, requestId: requestLogState(ctx.req)?.requestId });
+      ctx.body = 'ok';
+    });
+    const innerCallback = inner.callback();
+    const outer = new Koa({ proxy: true });
+    outer.use(requestLog(cap.logger, { clientIp: clientIpResolver({ trustProxy: true, trustedProxies: [] }) }));
+    outer.use(async (ctx) => {
+      seen.push({ ip: clientIpOf(ctx) });
+      ctx.respond = false;
+      await innerCallback(ctx.req, ctx.res);
+    });
+    await request(outer.callback()).get('/x').set('X-Forwarded-For', '6.6.6.6, 198.51.100.7').set('X-Request-Id', 'client-ip-join-01').expect(200);
+    expect(seen).toEqual([{ ip: '198.51.100.7' }, { ip: '198.51.100.7', koaIp: '6.6.6.6', requestId: 'client-ip-join-01' }]);
+
+    // Without the request log: the socket peer, never X-Forwarded-For.
+    const bare = new Koa({ proxy: true });
+    bare.use((ctx) => { ctx.body = clientIpOf(ctx); });
+    const res = await request(bare.callback()).get('/x').set('X-Forwarded-For', '6.6.6.6');
+    expect(res.text).toMatch(/^(127\.0\.0\.1|::1)$/);
   });
 
   test('quiet paths (probes, scrapes) are logged at debug level, even a 503', async () => {

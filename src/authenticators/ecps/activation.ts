@@ -3,9 +3,9 @@ import type { JWK } from 'jose';
 import { ConfigError } from '../../config/errors.js';
 import type { Logger } from '../../log/logger.js';
 import type { ActivationChannels } from './channels/select.js';
-import { maskAddress } from './channels/channel.js';
+import { maskAddress, type MessageChannel, type OutgoingMessage } from './channels/channel.js';
 import type { DeviceRequestClaims } from './device-auth.js';
-import { EcpsActivationCodeError, EcpsActivationLockedError, EcpsActivationUnavailableError, EcpsBadRequestError, EcpsDeliveryError } from './errors.js';
+import { EcpsActivationCodeError, EcpsActivationLockedError, EcpsActivationUnavailableError, EcpsBadRequestError } from './errors.js';
 import { newId, randomDigits, type EcpsSecrets } from './secrets.js';
 import type { EcpsSettings } from './settings.js';
 import type { EcpsStore } from './store.js';
@@ -43,9 +43,15 @@ export class ActivationService {
     private readonly logger: Logger,
   ) {}
 
+  /** Deliveries under way (in the background: see start). */
+  private readonly deliveries = new Set<Promise<void>>();
+
   /**
-   * Sends the two codes. The answer is the same whether or not the national id has contacts, so
-   * the API does not tell who is registered; an activation without contacts can never complete.
+   * Creates the activation and sends the two codes. The answer does not tell whether the national
+   * id has contacts, so the API does not reveal who is registered: it is the same with or without
+   * them (an activation without contacts can never complete), and the codes go out in the
+   * background, so that neither the time they take nor a failure reaches the caller (failures are
+   * logged). The route also answers no sooner than ECPS_ACTIVATION_ANSWER_MS (device-api.ts).
    */
   async start(nationalId: string, clientIp: string): Promise<ActivationStarted> {
     if (!nationalId || nationalId.length > 64) throw new EcpsBadRequestError('national_id is required');
@@ -67,24 +73,59 @@ export class ActivationService {
     });
     if (reachable) {
       const minutes = Math.round(this.settings.activationTtl / 60);
-      try {
-        await channels.email.send({
+      this.inBackground(this.deliver(id, [
+        [channels.email, {
           to: contact.email!, subject: 'Activation de votre e-CPS',
           text: `Votre code d'activation e-CPS (courriel) : ${emailCode}\nIl est valable ${minutes} minutes. Ne le communiquez à personne.`,
-        });
-        await channels.sms.send({
+        }],
+        [channels.sms, {
           to: contact.mobile!, subject: 'e-CPS',
           text: `Votre code d'activation e-CPS (SMS) : ${smsCode}. Valable ${minutes} min. Ne le communiquez a personne.`,
-        });
-      } catch (err) {
-        this.logger.error({ event: 'ecps.activation_delivery_failed', errorCode: 'ECPS_DELIVERY_FAILED', activationId: id, err: (err as Error).message }, 'activation codes not delivered');
-        throw new EcpsDeliveryError('activation codes could not be delivered');
-      }
-      this.logger.info({ event: 'ecps.activation_started', activationId: id, email: maskAddress(contact.email!), mobile: maskAddress(contact.mobile!) }, 'e-CPS activation codes sent');
+        }],
+      ], [emailCode, smsCode]));
     } else {
       this.logger.info({ event: 'ecps.activation_without_contact', activationId: id }, 'e-CPS activation asked for a national id without contacts');
     }
     return { activation_id: id, expires_in: this.settings.activationTtl, channels: ['email', 'sms'] };
+  }
+
+  /**
+   * Sends each message, both at once; logs what went out and what failed, with masked addresses
+   * and without the codes (a gateway's error text could echo the message). Never throws.
+   */
+  private async deliver(activationId: string, messages: [MessageChannel, OutgoingMessage][], codes: string[]): Promise<void> {
+    const results = await Promise.allSettled(messages.map(([channel, message]) => channel.send(message)));
+    let failed = false;
+    results.forEach((result, i) => {
+      if (result.status === 'fulfilled') return;
+      failed = true;
+      const [channel, message] = messages[i]!;
+      let reason = result.reason instanceof Error ? result.reason.message : String(result.reason);
+      for (const code of codes) reason = reason.split(code).join('[redacted]');
+      this.logger.error({
+        event: 'ecps.activation_delivery_failed', errorCode: 'ECPS_DELIVERY_FAILED', activationId,
+        channel: channel.kind, via: channel.name, to: maskAddress(message.to), reason: reason.slice(0, 300),
+      }, 'e-CPS activation code not delivered');
+    });
+    if (!failed) {
+      const [[, email], [, sms]] = messages as [[MessageChannel, OutgoingMessage], [MessageChannel, OutgoingMessage]];
+      this.logger.info({ event: 'ecps.activation_started', activationId, email: maskAddress(email.to), mobile: maskAddress(sms.to) }, 'e-CPS activation codes sent');
+    }
+  }
+
+  private inBackground(delivery: Promise<void>): void {
+    const tracked = delivery.catch(() => {}).finally(() => this.deliveries.delete(tracked));
+    this.deliveries.add(tracked);
+  }
+
+  /** Waits for the deliveries under way, at most `timeoutMs` (server shutdown, tests). */
+  async settled(timeoutMs = 5000): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.allSettled([...this.deliveries]),
+      new Promise<void>((resolve) => { timer = setTimeout(resolve, timeoutMs); timer.unref(); }),
+    ]);
+    clearTimeout(timer);
   }
 
   private deliveryChannels(): ActivationChannels {

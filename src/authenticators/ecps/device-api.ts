@@ -4,6 +4,8 @@ import { bodyParser } from '@koa/bodyparser';
 import type Router from '@koa/router';
 import type Koa from 'koa';
 
+import { answerNoSoonerThan } from '../../http/answer-time.js';
+import { clientIpOf } from '../../http/request-log.js';
 import type { Logger } from '../../log/logger.js';
 import { verifyActivationRequest, verifyDeviceRequest } from './device-auth.js';
 import { EcpsBadRequestError, EcpsDeviceNotFoundError, EcpsError, EcpsLockedError } from './errors.js';
@@ -59,11 +61,14 @@ export class DeviceApi {
       ctx.body = LOGIN_SCRIPT;
     });
 
-    router.post('/activation/start', errors, json, async (ctx) => {
+    // Every answer of activation/start takes the same time (see ActivationService.start), and its
+    // per-address limit counts the client IP resolved behind TRUST_PROXY, not a forgeable ctx.ip.
+    const steady = answerNoSoonerThan(this.ecps.host.settings.ecps.activationAnswerMs);
+    router.post('/activation/start', steady, errors, json, async (ctx) => {
       const body = (ctx.request.body ?? {}) as { national_id?: unknown };
       if (typeof body.national_id !== 'string') throw new EcpsBadRequestError('national_id is required');
       ctx.status = 202;
-      ctx.body = await this.ecps.activation.start(body.national_id.trim(), ctx.ip);
+      ctx.body = await this.ecps.activation.start(body.national_id.trim(), clientIpOf(ctx as Koa.Context));
     });
 
     router.post('/activation/complete', errors, async (ctx) => {

@@ -127,10 +127,3 @@ export class EcpsActivationUnavailableError extends EcpsError {
   readonly error = 'temporarily_unavailable';
   readonly french = 'L’activation d’une e-CPS n’est pas disponible sur ce service pour le moment.';
 }
-
-export class EcpsDeliveryError extends EcpsError {
-  readonly code = 'ECPS_DELIVERY_FAILED';
-  readonly status = 502;
-  readonly error = 'temporarily_unavailable';
-  readonly french = 'Le message n’a pas pu être envoyé. Réessayez dans quelques instants.';
-}

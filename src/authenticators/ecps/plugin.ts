@@ -52,6 +52,7 @@ export const createEcpsAuthenticator: AuthenticatorFactory = (host) => {
     async stop() {
       if (purgeTimer) clearInterval(purgeTimer);
       deviceApi.closeChannels();
+      await service.activation.settled(); // activation codes still on their way
       await service.bus?.stop();
     },
   };

@@ -2,6 +2,7 @@ import { bodyParser } from '@koa/bodyparser';
 import type Router from '@koa/router';
 import type Koa from 'koa';
 
+import { clientIpOf } from '../../http/request-log.js';
 import type { InteractionView } from '../plugin.js';
 import { EcpsCsrfError, EcpsError, EcpsLockedError } from './errors.js';
 import { outcomePage, waitPage } from './pages.js';
@@ -70,7 +71,7 @@ export class InteractionRoutes {
     router.post('/push', form, withInteraction(async (ctx, view, base) => {
       const nationalId = String(formBody(ctx).national_id ?? '');
       const approval = await this.ecps.approvals.requestLogin({
-        uid: view.uid, nationalId, clientId: view.clientId, clientName: view.clientName, clientIp: ctx.ip,
+        uid: view.uid, nationalId, clientId: view.clientId, clientName: view.clientName, clientIp: clientIpOf(ctx),
       });
       logger.info({ event: 'ecps.push_sent', requestId: approval.id, uid: view.uid, clientId: view.clientId }, 'e-CPS approval requested');
       ctx.status = 303;
@@ -116,7 +117,7 @@ export class InteractionRoutes {
 
     router.post('/otp', form, withInteraction(async (ctx, view) => {
       const body = formBody(ctx);
-      const result = await this.ecps.otp.verify(String(body.national_id ?? ''), String(body.otp ?? ''), ctx.ip);
+      const result = await this.ecps.otp.verify(String(body.national_id ?? ''), String(body.otp ?? ''), clientIpOf(ctx));
       logger.info({ event: 'ecps.login', uid: view.uid, amr: result.amr }, 'e-CPS one-time code login');
       await this.ecps.host.finishLogin(ctx, result);
     }));

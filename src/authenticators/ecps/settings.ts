@@ -24,6 +24,11 @@ export interface EcpsSettings {
   activationMaxTries: number;
   /** Activation requests per national id per lockout window. */
   activationMaxStarts: number;
+  /**
+   * `activation/start` answers no sooner than this after the request arrived, milliseconds, so
+   * that its timing does not tell whether the national id has contacts (0: as soon as ready).
+   */
+  activationAnswerMs: number;
   otpMaxFailures: number;
   /** Push requests per national id per lockout window (stops notification spam). */
   pushMaxRequests: number;
@@ -69,6 +74,7 @@ export function parseEcpsSettings(raw: Raw, { production, dataDir }: { productio
     activationTtl: int(raw, 'ECPS_ACTIVATION_TTL', { min: 60, max: 86_400 }),
     activationMaxTries: int(raw, 'ECPS_ACTIVATION_MAX_TRIES', { min: 1, max: 20 }),
     activationMaxStarts: int(raw, 'ECPS_ACTIVATION_MAX_STARTS', { min: 1, max: 100 }),
+    activationAnswerMs: int(raw, 'ECPS_ACTIVATION_ANSWER_MS', { max: 10_000 }),
     otpMaxFailures: int(raw, 'ECPS_OTP_MAX_FAILURES', { min: 1, max: 50 }),
     pushMaxRequests: int(raw, 'ECPS_PUSH_MAX_REQUESTS', { min: 1, max: 1000 }),
     lockoutSeconds,

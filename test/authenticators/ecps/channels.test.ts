@@ -92,12 +92,12 @@ describe('activation message channels', () => {
 });
 
 describe('e-CPS settings', () => {
-  const base = { ECPS_EMAIL_CHANNEL: '', ECPS_SMS_CHANNEL: '', ECPS_SMTP_URL: '', ECPS_EMAIL_FROM: 'x', ECPS_SMS_WEBHOOK_URL: '', ECPS_SMS_WEBHOOK_TOKEN: '', ECPS_OUTBOX_DIR: '', ECPS_PUSH_WEBHOOK_URL: '', ECPS_APPROVAL_TTL: 120, ECPS_ACTIVATION_TTL: 600, ECPS_ACTIVATION_MAX_TRIES: 5, ECPS_ACTIVATION_MAX_STARTS: 5, ECPS_OTP_MAX_FAILURES: 5, ECPS_PUSH_MAX_REQUESTS: 10, ECPS_LOCKOUT_SECONDS: 900 };
+  const base = { ECPS_EMAIL_CHANNEL: '', ECPS_SMS_CHANNEL: '', ECPS_SMTP_URL: '', ECPS_EMAIL_FROM: 'x', ECPS_SMS_WEBHOOK_URL: '', ECPS_SMS_WEBHOOK_TOKEN: '', ECPS_OUTBOX_DIR: '', ECPS_PUSH_WEBHOOK_URL: '', ECPS_APPROVAL_TTL: 120, ECPS_ACTIVATION_TTL: 600, ECPS_ACTIVATION_MAX_TRIES: 5, ECPS_ACTIVATION_MAX_STARTS: 5, ECPS_ACTIVATION_ANSWER_MS: 1000, ECPS_OTP_MAX_FAILURES: 5, ECPS_PUSH_MAX_REQUESTS: 10, ECPS_LOCKOUT_SECONDS: 900 };
 
   test('outside production the outbox is the default, under DATA_DIR', () => {
     const s = parseEcpsSettings(base, { production: false, dataDir: '/data' });
     expect(s).toMatchObject({ emailChannel: 'outbox', smsChannel: 'outbox', outboxDir: '/data/ecps-outbox' });
-    expect(loadSettings({}, { LOG_LEVEL: 'silent' }).ecps.approvalTtl).toBe(120);
+    expect(loadSettings({}, { LOG_LEVEL: 'silent' }).ecps).toMatchObject({ approvalTtl: 120, activationAnswerMs: 1000 });
   });
 
   test('production needs the real channels and refuses the outbox; errors name the setting', () => {
@@ -112,6 +112,7 @@ describe('e-CPS settings', () => {
     expect(s).toMatchObject({ emailChannel: 'smtp', smsChannel: 'webhook' });
     expect(() => assertEcpsDeliverable(s)).not.toThrow();
     expect(() => parseEcpsSettings({ ...base, ECPS_APPROVAL_TTL: 5 }, { production: false, dataDir: '/d' })).toThrow(/^ECPS_APPROVAL_TTL/);
+    expect(() => parseEcpsSettings({ ...base, ECPS_ACTIVATION_ANSWER_MS: 60_000 }, { production: false, dataDir: '/d' })).toThrow(/^ECPS_ACTIVATION_ANSWER_MS: must be between 0 and 10000/);
     expect(() => parseEcpsSettings({ ...base, ECPS_EMAIL_CHANNEL: 'pigeon' }, { production: false, dataDir: '/d' })).toThrow(/^ECPS_EMAIL_CHANNEL: must be one of/);
   });
 });

@@ -58,6 +58,8 @@ export async function startEcpsTestApp(overrides: Record<string, string | number
   const outboxDir = mkdtempSync(path.join(tmpdir(), 'ecps-outbox-'));
   const settings = loadSettings({}, {
     KEYS_ENCRYPTION_KEY: randomBytes(32).toString('base64'), DATA_DIR: outboxDir, ECPS_OUTBOX_DIR: outboxDir, LOG_LEVEL: 'silent',
+    // Tests activate many devices: no equalized answer time unless a test asks for it.
+    ECPS_ACTIVATION_ANSWER_MS: 0,
     ...overrides,
   });
   const interactions = new Map<string, InteractionView & { csrf: string }>();

@@ -1,16 +1,21 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-/** A local HTTP endpoint that records the JSON bodies posted to it (SMS gateway, push gateway). */
-export async function startRecorder(status = 200) {
+/**
+ * A local HTTP endpoint that records the JSON bodies posted to it (SMS gateway, push gateway),
+ * and answers `status` after `delayMs`.
+ */
+export async function startRecorder(status = 200, delayMs = 0) {
   const bodies: { headers: http.IncomingHttpHeaders; body: Record<string, unknown> }[] = [];
   const server = http.createServer((req, res) => {
     let data = '';
     req.on('data', (c) => { data += c; });
     req.on('end', () => {
       bodies.push({ headers: req.headers, body: JSON.parse(data) as Record<string, unknown> });
-      res.statusCode = status;
-      res.end();
+      setTimeout(() => {
+        res.statusCode = status;
+        res.end();
+      }, delayMs);
     });
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));

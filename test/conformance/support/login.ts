@@ -2,10 +2,10 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
-import { codeInMessage, readOutbox } from '../../../src/authenticators/ecps/channels/outbox.js';
 import { completeActivation, EcpsDevice, startActivation } from '../../../src/authenticators/ecps/device/client.js';
 import type { EcpsService } from '../../../src/authenticators/ecps/service.js';
 import { demoContact } from '../../../src/demo/prepare-demo.js';
+import { outboxCodes } from '../../authenticators/ecps/device-helpers.js';
 import type { BrowserSession } from '../../helpers/browser-session.js';
 import type { TestIdp } from '../../helpers/idp.js';
 import { completeTestLogin } from '../../helpers/test-login.js';
@@ -21,8 +21,13 @@ export interface LoginContext {
 /** Settings that give the conformance OP the e-CPS authenticator with a private development outbox. */
 export function ecpsOverrides(): Record<string, string> {
   const dir = mkdtempSync(path.join(tmpdir(), 'openpsc-conformance-'));
-  // The suite logs in far more often than a person: the per-address login limits are raised.
-  return { AUTHENTICATORS: 'ecps', DATA_DIR: dir, ECPS_OUTBOX_DIR: path.join(dir, 'outbox'), RATE_LIMIT_LOGIN: '10000', ECPS_PUSH_MAX_REQUESTS: '1000' };
+  // The suite logs in far more often than a person: the per-address login limits are raised, and
+  // the per-professional CIBA limits are off (every module authenticates the same professional,
+  // and leaves requests pending).
+  return {
+    AUTHENTICATORS: 'ecps', DATA_DIR: dir, ECPS_OUTBOX_DIR: path.join(dir, 'outbox'), RATE_LIMIT_LOGIN: '10000', ECPS_PUSH_MAX_REQUESTS: '1000',
+    RATE_LIMIT_CIBA_PENDING: '0', RATE_LIMIT_CIBA: '0', ECPS_ACTIVATION_ANSWER_MS: '0',
+  };
 }
 
 const ecpsOf = (idp: TestIdp) =>
@@ -41,9 +46,7 @@ function deviceFor(idp: TestIdp, service: EcpsService, nationalId: string): Prom
       await service.store.setContact({ nationalId, ...contact });
       const server = { server: idp.url };
       const { activation_id: activationId } = await startActivation(server, nationalId);
-      const outbox = idp.settings.ecps.outboxDir;
-      const emailCode = codeInMessage((await readOutbox(outbox, contact.email))[0]!.text)!;
-      const smsCode = codeInMessage((await readOutbox(outbox, contact.mobile))[0]!.text)!;
+      const { emailCode, smsCode } = await outboxCodes(idp.settings.ecps.outboxDir, contact.email, contact.mobile);
       return EcpsDevice.unlock(await completeActivation(server, { activationId, emailCode, smsCode, pin: '1234', nationalId }), '1234');
     })();
     mine.set(nationalId, device);

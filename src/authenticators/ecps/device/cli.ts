@@ -15,11 +15,20 @@ async function unlocked(opts: Common): Promise<EcpsDevice> {
   return EcpsDevice.unlock(await readState(opts.state), opts.pin);
 }
 
-/** Waits for the newest email and SMS written to the development outbox after `since`. */
-async function codesFromOutbox(dir: string, since: Date, timeoutMs = 10_000): Promise<{ emailCode: string; smsCode: string }> {
+/** What the development outbox holds now: messages are told apart from those written later. */
+async function outboxSnapshot(dir: string): Promise<Set<string>> {
+  return new Set((await readOutbox(dir)).map((m) => JSON.stringify(m)));
+}
+
+/**
+ * Waits for the newest email and SMS written to the development outbox since `before` was taken
+ * (the server sends them in the background, after it answered). Compared by content rather than
+ * by time: no clock is shared, and messages of an activation started just before do not count.
+ */
+async function codesFromOutbox(dir: string, before: Set<string>, timeoutMs = 10_000): Promise<{ emailCode: string; smsCode: string }> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const fresh = (await readOutbox(dir)).filter((m) => new Date(m.sentAt) >= since);
+    const fresh = (await readOutbox(dir)).filter((m) => !before.has(JSON.stringify(m)));
     const email = fresh.find((m) => m.channel === 'email');
     const sms = fresh.find((m) => m.channel === 'sms');
     const emailCode = email && codeInMessage(email.text);
@@ -67,10 +76,10 @@ export function registerEcpsDeviceCommands(program: Command): void {
     .option('--outbox <dir>', 'read the codes from the development outbox (non-production servers)')
     .action(async (o: Common & { server: string; nationalId: string; name: string; apiBase: string; emailCode?: string; smsCode?: string; activationId?: string; outbox?: string }) => {
       const ref = { server: o.server.replace(/\/+$/, ''), apiBase: o.apiBase };
-      const since = new Date(Date.now() - 1000);
+      const before = o.outbox && !o.activationId ? await outboxSnapshot(o.outbox) : new Set<string>();
       const activationId = o.activationId ?? (await startActivation(ref, o.nationalId)).activation_id;
       const codes = o.emailCode && o.smsCode ? { emailCode: o.emailCode, smsCode: o.smsCode }
-        : o.outbox ? await codesFromOutbox(o.outbox, since) : await codesFromPrompt();
+        : o.outbox ? await codesFromOutbox(o.outbox, before) : await codesFromPrompt();
       const state = await completeActivation(ref, { activationId, ...codes, pin: o.pin, deviceName: o.name, nationalId: o.nationalId });
       await writeState(o.state, state);
       console.log(JSON.stringify({ device_id: state.deviceId, national_id: state.nationalId }));

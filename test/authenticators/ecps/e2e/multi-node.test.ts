@@ -22,7 +22,7 @@ describeWithPostgres('e-CPS on two nodes sharing one database', () => {
   beforeAll(async () => {
     t = await createTestDatabase({ requirePostgres: true });
     outboxDir = mkdtempSync(path.join(tmpdir(), 'ecps-nodes-'));
-    const overrides = { AUTHENTICATORS: 'ecps', ECPS_OUTBOX_DIR: outboxDir, DATA_DIR: outboxDir };
+    const overrides = { AUTHENTICATORS: 'ecps', ECPS_OUTBOX_DIR: outboxDir, DATA_DIR: outboxDir, ECPS_ACTIVATION_ANSWER_MS: 0 };
     a = await startTestIdp({ testDatabase: t, overrides });
     b = await startTestIdp({ testDatabase: t, database: await t.reopen(), overrides });
   });

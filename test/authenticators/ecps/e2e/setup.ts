@@ -21,7 +21,8 @@ export interface EcpsIdp {
 
 export async function startEcpsIdp(overrides: Record<string, unknown> = {}): Promise<EcpsIdp> {
   const outboxDir = mkdtempSync(path.join(tmpdir(), 'ecps-e2e-'));
-  const idp = await startTestIdp({ overrides: { AUTHENTICATORS: 'ecps', ECPS_OUTBOX_DIR: outboxDir, DATA_DIR: outboxDir, ...overrides } });
+  // Tests activate many devices: no equalized answer time unless a test asks for it.
+  const idp = await startTestIdp({ overrides: { AUTHENTICATORS: 'ecps', ECPS_OUTBOX_DIR: outboxDir, DATA_DIR: outboxDir, ECPS_ACTIVATION_ANSWER_MS: 0, ...overrides } });
   const plugin = idp.openpsc.authenticators.find((a) => a.id === 'ecps') as unknown as { service: EcpsService };
   return {
     idp,
