@@ -5,6 +5,7 @@
  *   BENCH_PROFESSIONALS=1480000 (≈ 2.3 M rows, ≈ 1 GB: the size of the real extract)
  *   BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres (admin URL: a fresh
  *   `openpsc_bench` database is created on that server)
+ *   BENCH_WORKERS=0 (reader threads; default: DIRECTORY_IMPORT_WORKERS's "auto")
  *
  * 1. generates the full-size file once (cached under bench/out/) and its "next day" (1 % touched);
  * 2. floor: `psql \copy` of the raw file into an UNLOGGED table of 57 text columns, timed before
@@ -26,6 +27,7 @@ import { openDatabase } from '../src/db/database.js';
 import { migrate } from '../src/db/migrate.js';
 import { writeExtract } from '../src/directory/generator/write-extract.js';
 import { importExtract } from '../src/directory/import/importer.js';
+import { autoWorkers } from '../src/directory/import/settings.js';
 
 const PROFESSIONALS = Number(process.env.BENCH_PROFESSIONALS ?? 1_480_000);
 const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -53,7 +55,8 @@ async function cachedExtract(name: string, nextDay?: number): Promise<string> {
 async function child(file: string): Promise<void> {
   const database = await openDatabase({ databaseUrl: dbUrl(), poolMax: 5, applicationName: 'openpsc-bench' });
   const started = performance.now();
-  const result = await importExtract(database, file, { maxRowChange: 0, maxDisappearShare: 0.05 });
+  const workers = process.env.BENCH_WORKERS === undefined ? {} : { workers: Number(process.env.BENCH_WORKERS) };
+  const result = await importExtract(database, file, { maxRowChange: 0, maxDisappearShare: 0.05, ...workers });
   const ms = performance.now() - started;
   await database.close();
   const { report: _r, ...counts } = result;
@@ -106,7 +109,7 @@ async function main(): Promise<void> {
   const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
   const rate = (ms: number) => `${Math.round(rowCount / (ms / 1000)).toLocaleString('en')} rows/s`;
   const verdict = (ok: boolean) => (ok ? 'OK' : 'MISSED');
-  console.log(`\nfile: ${rowCount} rows, ${mb.toFixed(0)} MB (${PROFESSIONALS} professionals)`);
+  console.log(`\nfile: ${rowCount} rows, ${mb.toFixed(0)} MB (${PROFESSIONALS} professionals); reader threads: ${process.env.BENCH_WORKERS ?? `auto (${autoWorkers()})`}`);
   console.log(`floor  psql \\copy → unlogged table : ${s(floorMs)}  ${rate(floorMs)}  (mean of ${s(before.ms)} before and ${s(after.ms)} after the full import)`);
   console.log(`OpenPSC full import (empty mirror) : ${s(full.ms)}  ${rate(full.ms)}  ratio ${(full.ms / floorMs).toFixed(2)}× (target ≤ 2×: ${verdict(full.ms <= 2 * floorMs)})  peak RSS ${full.maxRssMb.toFixed(0)} MB (target ≤ 300: ${verdict(full.maxRssMb <= 300)})`);
   console.log(`  full import steps (ms): ${JSON.stringify(full.counts.timings)}`);

@@ -13,7 +13,8 @@ import { HashSet64 } from './hash-set.js';
 export async function loadFingerprints(database: Database): Promise<HashSet64> {
   const query = `SELECT content_hash FROM directory_professional WHERE deactivated_at IS NULL AND content_hash IS NOT NULL`;
   const count = Number((await database.db.selectFrom('directory_professional').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
-  const set = new HashSet64(count);
+  // Shared memory: worker threads of the reader look fingerprints up in place.
+  const set = new HashSet64(count, true);
   const add = (hex: string) => {
     if (hex.length !== 32) return;
     set.add(parseInt(hex.slice(8, 16), 16) >>> 0, parseInt(hex.slice(0, 8), 16) >>> 0);

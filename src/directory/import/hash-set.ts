@@ -11,12 +11,33 @@ export class HashSet64 {
   private mask: number;
   size = 0;
 
-  constructor(capacity = 1 << 16) {
+  /** `shared`: the slots live in SharedArrayBuffers, so worker threads can read the set (see `view`). */
+  constructor(capacity = 1 << 16, private readonly shared = false) {
     let slots = 1 << 10;
     while (slots < capacity * 2) slots *= 2;
-    this.lo = new Uint32Array(slots);
-    this.hi = new Uint32Array(slots);
+    this.lo = this.slots(slots);
+    this.hi = this.slots(slots);
     this.mask = slots - 1;
+  }
+
+  /** What a worker thread needs to read this set without copying it (a shared set only). */
+  get snapshot(): HashSetSnapshot {
+    if (!this.shared) throw new Error('only a shared HashSet64 can be viewed from another thread');
+    return { lo: this.lo, hi: this.hi, size: this.size };
+  }
+
+  /** A read-only view of a shared set, in a worker thread. */
+  static view(snapshot: HashSetSnapshot): HashSet64 {
+    const set = new HashSet64(1);
+    set.lo = snapshot.lo;
+    set.hi = snapshot.hi;
+    set.mask = snapshot.lo.length - 1;
+    set.size = snapshot.size;
+    return set;
+  }
+
+  private slots(n: number): Uint32Array {
+    return this.shared ? new Uint32Array(new SharedArrayBuffer(n * 4)) : new Uint32Array(n);
   }
 
   /** Adds the hash; false if it was already there. */
@@ -38,20 +59,10 @@ export class HashSet64 {
     }
   }
 
-  /**
-   * Adds the 64-bit hash of a byte range (two 32-bit FNV-1a lanes with different primes, each
-   * through murmur3's finalizer): for short keys such as structure ids, without a call into
-   * WebAssembly per key. False if it was already there.
-   */
+  /** Adds the hashBytes64 of a byte range; false if it was already there. */
   addBytes(buf: Uint8Array, s: number, e: number): boolean {
-    let a = 0x811c9dc5;
-    let b = 0x2b8f0a37 ^ (e - s);
-    for (let k = s; k < e; k += 1) {
-      const c = buf[k]!;
-      a = Math.imul(a ^ c, 0x01000193);
-      b = Math.imul(b ^ c, 0x5bd1e995);
-    }
-    return this.add(fmix32(a) >>> 0, fmix32(b ^ Math.imul(a, 0x27d4eb2f)) >>> 0);
+    hashBytes64(buf, s, e);
+    return this.add(HASH64[0]!, HASH64[1]!);
   }
 
   has(lo: number, hi: number): boolean {
@@ -69,8 +80,8 @@ export class HashSet64 {
   /** Twice the slots, every hash re-inserted (keeps probes short at any size). */
   private grow(): void {
     const { lo, hi } = this;
-    this.lo = new Uint32Array(lo.length * 2);
-    this.hi = new Uint32Array(lo.length * 2);
+    this.lo = this.slots(lo.length * 2);
+    this.hi = this.slots(lo.length * 2);
     this.mask = this.lo.length - 1;
     this.size = 0;
     for (let i = 0; i < lo.length; i += 1) if (lo[i] !== 0 || hi[i] !== 0) this.add(lo[i]!, hi[i]!);
@@ -81,6 +92,32 @@ export class HashSet64 {
 function slotOf(lo: number, hi: number): number {
   const h = Math.imul(lo, 0x85ebca6b) ^ Math.imul(hi, 0xc2b2ae35);
   return h ^ (h >>> 15);
+}
+
+export interface HashSetSnapshot {
+  lo: Uint32Array;
+  hi: Uint32Array;
+  size: number;
+}
+
+/** Where hashBytes64 leaves its result: [lo, hi] (no allocation per key). */
+export const HASH64 = new Uint32Array(2);
+
+/**
+ * The 64-bit hash of a byte range into HASH64: two 32-bit FNV-1a lanes with different primes,
+ * each through murmur3's finalizer — for short keys such as structure ids, without a call into
+ * WebAssembly per key.
+ */
+export function hashBytes64(buf: Uint8Array, s: number, e: number): void {
+  let a = 0x811c9dc5;
+  let b = 0x2b8f0a37 ^ (e - s);
+  for (let k = s; k < e; k += 1) {
+    const c = buf[k]!;
+    a = Math.imul(a ^ c, 0x01000193);
+    b = Math.imul(b ^ c, 0x5bd1e995);
+  }
+  HASH64[0] = fmix32(a);
+  HASH64[1] = fmix32(b ^ Math.imul(a, 0x27d4eb2f));
 }
 
 /** murmur3's 32-bit finalizer: every input bit affects every output bit. */

@@ -35,7 +35,11 @@ export interface ImportOptions extends Partial<DirectoryImportSettings> {
   /** Import again a file identical to the last applied one (otherwise a recorded no-op). */
   reimport?: boolean;
   onProgress?: (p: ImportProgress) => void;
+  /** Files smaller than this are read on the importing thread alone: starting workers costs more than it saves (default 16 MB). */
+  parallelFromBytes?: number;
 }
+
+const PARALLEL_FROM_BYTES = 16 << 20;
 
 export interface UnknownCode {
   column: string;
@@ -125,6 +129,7 @@ export async function importExtract(database: Database, file: string, options: I
       await step('validated');
       options.onProgress?.({ phase: 'diffing', bytes: source.size, totalBytes: source.size, rows: counted.rows });
     };
+    const workers = source.size >= (options.parallelFromBytes ?? PARALLEL_FROM_BYTES) ? settings.workers : 0;
     const rebuild = await mirrorIsEmpty(database);
     const attempt = async (input: NormalizeInput, writeAll = false): Promise<{ run: NormalizeRun; counts: DiffCounts & { appliedAt: Date } }> => {
       if (rebuild) {
@@ -139,11 +144,11 @@ export async function importExtract(database: Database, file: string, options: I
     // collision hid a changed record (about never) → every record staged this time.
     const attempts = async (): Promise<Awaited<ReturnType<typeof attempt>>> => {
       try {
-        return await attempt({ header, malformed: settings.malformed, open: () => source.open() });
+        return await attempt({ header, malformed: settings.malformed, workers, open: () => source.open() });
       } catch (err) {
         if (err instanceof MissingRecordsError) {
           await dropWorkTables(database);
-          return attempt({ header, malformed: settings.malformed, open: () => source.open() }, true);
+          return attempt({ header, malformed: settings.malformed, workers, open: () => source.open() }, true);
         }
         if (!(err instanceof NotGroupedError)) throw err;
         timings['not grouped, sorted by PostgreSQL'] = 1;
@@ -151,7 +156,7 @@ export async function importExtract(database: Database, file: string, options: I
         const converter = new ExtractToCopy(header, { malformed: settings.malformed });
         await loadStaging(database, mapping, await source.open(), converter);
         priorSkips = { count: converter.skipped, issues: converter.issues };
-        return attempt({ header, malformed: settings.malformed, numberedLines: true, open: () => openSortedReadback(database, mapping) });
+        return attempt({ header, malformed: settings.malformed, workers, numberedLines: true, open: () => openSortedReadback(database, mapping) });
       }
     };
     let outcome: Awaited<ReturnType<typeof attempt>>;

@@ -3,7 +3,7 @@ import xxhash from 'xxhash-wasm';
 import { ACTIVITY_FIELDS, EXERCICE_FIELDS } from '../fields.js';
 import type { HeaderInfo } from './extract-to-copy.js';
 import { CopyBuffer } from './copy-sink.js';
-import { HashSet64 } from './hash-set.js';
+import { HASH64, hashBytes64, HashSet64 } from './hash-set.js';
 import { ImportError } from './errors.js';
 import { putField, type LineIssue, type MalformedPolicy, type RawRow } from './row-parser.js';
 import { UnknownCodeCounter, type UnknownCode } from './unknown-codes.js';
@@ -65,6 +65,30 @@ export interface NormalizerOptions {
   skip: (issue: LineIssue) => void;
   /** True when the mirror already holds exactly this record (fingerprint = first 64 bits of the content hash): its rows are not written. */
   isKnown?: (lo: number, hi: number) => boolean;
+  /** Who remembers the professionals and structures already seen (default: this normalizer, in two hash sets). */
+  keys?: NormalizerKeys;
+}
+
+/**
+ * The memory of a whole file: professionals seen (a professional's rows must be contiguous) and
+ * structures already written (the first row naming a site describes it). A normalizer working on
+ * one part of the file on a worker thread hands these keys to the thread that sees all parts.
+ */
+export interface NormalizerKeys {
+  /** A professional starts (exact 64-bit key of the national id): false if seen before — the file is not grouped. */
+  professional(lo: number, hi: number): boolean;
+  /** A written activity row names a structure (64-bit hash of its id): true to write the structure's line. */
+  structure(lo: number, hi: number): boolean;
+}
+
+/** Both sets in this thread: the whole file goes through one normalizer. */
+export function localKeys(): NormalizerKeys {
+  const seen = new HashSet64();
+  // 1.2 M structures in a national extract: their ids' hashes, not the ids, are remembered
+  // (~20 MB instead of ~100); a 64-bit collision (about never) would leave one site out of
+  // directory_structure, while its activities still carry all its fields.
+  const structures = new HashSet64();
+  return { professional: (lo, hi) => seen.add(lo, hi), structure: (lo, hi) => structures.add(lo, hi) };
 }
 
 /** The file is not grouped by professional: a professional's rows reappear after another's. */
@@ -90,8 +114,7 @@ export class Normalizer {
   private readonly column: Int32Array; // segment field → file field (-1: absent from this file)
   private readonly identity: { nationalId: number; type: number; identifier: number };
   private readonly validator: RowValidator;
-  private readonly seen = new HashSet64();
-  private readonly structures = new HashSet64();
+  private readonly keys: NormalizerKeys;
   private readonly scratch = new CopyBuffer();
   // Per row of the current group: start offset of each segment field, plus its end sentinel.
   private starts = new Int32Array(8 * (SEG_FIELDS + 1));
@@ -111,6 +134,7 @@ export class Normalizer {
     this.identity = { nationalId: fileIndex('identification_nationale_pp'), type: fileIndex('type_identifiant_pp'), identifier: fileIndex('identifiant_pp') };
     this.unknownCodes = new UnknownCodeCounter(options.header.fileColumns);
     this.validator = new RowValidator(options.header.fileColumns);
+    this.keys = options.keys ?? localKeys();
   }
 
   /** One row of the file (see ExtractRowParser). */
@@ -138,6 +162,9 @@ export class Normalizer {
   /** End of input: the last professional. */
   end(): void {
     this.flush();
+    // A part of the file ends with a whole professional: the next part starts afresh.
+    this.idLength = 0;
+    this.lines.length = 0;
   }
 
   /** The row belongs to the professional being gathered (their id starts the scratch buffer). */
@@ -152,7 +179,7 @@ export class Normalizer {
   private begin(buf: Buffer, is: number, ie: number, line: number): void {
     // Valid national ids (the validator ran) pack exactly into 64 bits: no hash, no collision.
     const [lo, hi] = packNationalId(buf, is, ie);
-    if (!this.seen.add(lo, hi)) throw new NotGroupedError(buf.toString('latin1', is, ie), line);
+    if (!this.keys.professional(lo, hi)) throw new NotGroupedError(buf.toString('latin1', is, ie), line);
     const s = this.scratch;
     s.o = 0;
     s.ensure(ie - is + 1);
@@ -319,10 +346,8 @@ export class Normalizer {
     const is = this.fieldStart(r, STRUCTURE_ID);
     const ie = this.fieldEnd(r, STRUCTURE_ID);
     if (ie === is) return;
-    // 1.2 M structures in a national extract: their ids' hashes, not the ids, are remembered
-    // (~20 MB instead of ~100); a 64-bit collision (about never) would leave one site out of
-    // directory_structure, while its activities still carry all its fields.
-    if (!this.structures.addBytes(s, is, ie)) return;
+    hashBytes64(s, is, ie);
+    if (!this.keys.structure(HASH64[0]!, HASH64[1]!)) return;
     const st = this.out.structure;
     st.ensure(512);
     for (let i = 0; i < STRUCTURE_SEG.length; i += 1) {
@@ -357,6 +382,13 @@ export function packNationalId(buf: Buffer, s: number, e: number): [number, numb
   }
   const tag = rpps ? 1 << 30 : 1 << 29;
   return [v % 0x100000000, (Math.floor(v / 0x100000000) | tag) >>> 0];
+}
+
+/** The national id of a key made by packNationalId (messages only). */
+export function unpackNationalId(lo: number, hi: number): string {
+  const rpps = (hi & (1 << 30)) !== 0;
+  const v = (hi & ~((1 << 30) | (1 << 29))) * 0x100000000 + lo;
+  return rpps ? `8${String(v).padStart(11, '0')}` : `0${v.toString(36).toUpperCase().padStart(9, '0')}`;
 }
 
 export type { UnknownCode };

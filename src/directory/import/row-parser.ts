@@ -80,6 +80,19 @@ export class ExtractRowParser {
     this.row = { buf: Buffer.alloc(0), starts: this.starts, line: 0, special: false };
   }
 
+  /**
+   * The input continues with a part of the file that starts on a line boundary, after
+   * `linesBefore` lines of the file (the header included): parts read on worker threads.
+   */
+  startPart(linesBefore: number): void {
+    if (this.leftover.length) throw new Error('a part must start on a line boundary');
+    if (linesBefore > 0) {
+      this.atStart = false;
+      this.headerSeen = true;
+    }
+    this.linesRead = linesBefore;
+  }
+
   /** Feeds a chunk; rows of every whole line in it are handed over before it returns. */
   push(chunk: Buffer): void {
     this.bytesIn += chunk.length;

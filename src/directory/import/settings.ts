@@ -1,3 +1,5 @@
+import { availableParallelism } from 'node:os';
+
 import { ConfigError } from '../../config/errors.js';
 import { int, oneOf, str, type Raw } from '../../config/parse.js';
 import type { MalformedPolicy } from './extract-to-copy.js';
@@ -15,6 +17,25 @@ export interface DirectoryImportSettings {
   malformed: MalformedPolicy;
   /** With `skip`: largest share of skipped rows before the import stops anyway. */
   maxSkippedShare: number;
+  /** Worker threads that normalize the file (0: all on the importing thread). */
+  workers: number;
+}
+
+/**
+ * `auto`: two worker threads from 4 cores up, none below. On 2 cores the reader thread and
+ * PostgreSQL's COPY backends already fill both (measured: no gain for a first load, a sixth off a
+ * sync's read, +80–90 MB of RSS); two workers keep the import under 300 MB.
+ */
+export function autoWorkers(): number {
+  return availableParallelism() >= 4 ? 2 : 0;
+}
+
+function workers(raw: Raw): number {
+  const s = str(raw, 'DIRECTORY_IMPORT_WORKERS');
+  if (s === 'auto') return autoWorkers();
+  const n = Number(s);
+  if (!/^\d+$/.test(s) || n > 16) throw new ConfigError('DIRECTORY_IMPORT_WORKERS', `must be "auto" or a number of threads from 0 to 16, got "${s}"`);
+  return n;
 }
 
 function share(raw: Raw, name: string): number {
@@ -35,6 +56,7 @@ export function readDirectoryImportSettings(raw: Raw): DirectoryImportSettings {
     maxRowChange: share(raw, 'DIRECTORY_MAX_ROW_CHANGE'),
     malformed: oneOf(raw, 'DIRECTORY_MALFORMED_POLICY', ['skip', 'stop'] as const),
     maxSkippedShare: share(raw, 'DIRECTORY_MAX_SKIPPED_SHARE'),
+    workers: workers(raw),
   };
 }
 
@@ -45,4 +67,5 @@ export const DEFAULT_IMPORT_SETTINGS: DirectoryImportSettings = {
   maxRowChange: 0.25,
   malformed: 'skip',
   maxSkippedShare: 0.01,
+  workers: autoWorkers(),
 };

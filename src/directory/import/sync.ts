@@ -46,7 +46,7 @@ export async function syncMirror(database: Database, input: NormalizeInput, opti
       exercice: await open(EXERCICE_TABLE, EXERCICE_OUT),
       activity: await open(ACTIVITY_TABLE, ACTIVITY_OUT),
       structure: await open(STRUCTURE_TABLE, STRUCTURE_OUT),
-    }, known ? { isKnown: (lo, hi) => known.has(lo, hi) } : {}, options.onStart);
+    }, known ? { known } : {}, options.onStart);
   } catch (err) {
     await Promise.all(sinks.map((s) => s.abort()));
     throw err;
