@@ -174,6 +174,9 @@ class PartWorker {
     // Running from the TypeScript sources (tests), the worker loads them through tsx.
     this.worker = new Worker(new URL(fromSource ? './normalize-worker.ts' : './normalize-worker.js', import.meta.url), {
       workerData: setup,
+      // A worker's garbage is short-lived part buffers: a small young generation keeps ~30 MB of
+      // RSS per worker off the import (measured) for ~4 % more CPU.
+      resourceLimits: { maxYoungGenerationSizeMb: 4 },
       ...(fromSource ? { execArgv: ['--import', 'tsx'] } : {}),
     });
     this.worker.on('message', (reply: WorkerReply) => {
