@@ -34,6 +34,16 @@ export interface Lifetimes {
   ciba: number;
 }
 
+/**
+ * AUTHORIZATION_POST: `auto` = on when PUBLIC_URL is https. On http, browsers refuse a
+ * SameSite=None cookie (it needs Secure), so `on` there only suits test harnesses that are not
+ * browsers (the conformance suites).
+ */
+function authorizationPost(raw: Raw, publicUrl: string): boolean {
+  const value = oneOf(raw, 'AUTHORIZATION_POST', ['auto', 'on', 'off'] as const);
+  return value === 'auto' ? publicUrl.startsWith('https:') : value === 'on';
+}
+
 export interface Settings {
   port: number;
   host: string;
@@ -46,6 +56,12 @@ export interface Settings {
   issuerPath: string;
   /** Authorization endpoint published in discovery when it lives on another host (PSC's wallet.*). */
   authorizationEndpoint?: string;
+  /**
+   * The authorization and logout endpoints also take POST (OIDC Core §3.1.2.1, RP-Initiated
+   * Logout §2), as PSC does; the session cookie is then SameSite=None, or a cross-site form post
+   * would arrive without it.
+   */
+  authorizationPost: boolean;
   databaseUrl?: string;
   databasePoolMax: number;
   dataDir: string;
@@ -144,6 +160,7 @@ export function loadSettings(env: Record<string, string | undefined> = process.e
     issuer,
     issuerPath: new URL(issuer).pathname,
     authorizationEndpoint: url(raw, 'AUTHORIZATION_ENDPOINT', { optional: true }),
+    authorizationPost: authorizationPost(raw, publicUrl),
     databaseUrl,
     databasePoolMax: int(raw, 'DATABASE_POOL_MAX', { min: 1, max: 500 }),
     dataDir,

@@ -54,9 +54,12 @@ export function createProvider(deps: ProviderDeps): { provider: Provider; access
     jwks: { keys: signingJwks as never },
     cookies: {
       keys: settings.cookieKeys,
-      long: { signed: true, httpOnly: true, sameSite: 'lax', secure: settings.publicUrl.startsWith('https:') },
+      // SameSite=None only with POST at the authorization endpoint (oidc-provider requires it: a
+      // cross-site form post must carry the session); the interaction cookie stays Lax.
+      long: { signed: true, httpOnly: true, sameSite: settings.authorizationPost ? 'none' : 'lax', secure: settings.publicUrl.startsWith('https:') },
       short: { signed: true, httpOnly: true, sameSite: 'lax', secure: settings.publicUrl.startsWith('https:') },
     },
+    enableHttpPostMethods: settings.authorizationPost,
     routes: PSC_ROUTES,
     scopes: [...PSC_SCOPES],
     claims: PSC_CLAIMS as unknown as Configuration['claims'],

@@ -5,7 +5,7 @@ import * as client from 'openid-client';
 import type { TestIdp } from '../helpers/idp.js';
 import { ConformanceClient, errorOf } from './support/client.js';
 import { verifyIdToken } from './support/id-token.js';
-import { adaptedModule, conformanceModule, knownFailure, notApplicable } from './support/modules.js';
+import { adaptedModule, conformanceModule, notApplicable } from './support/modules.js';
 import { PROFESSIONAL, startConformanceOp } from './support/op.js';
 import { unsignedRequestObject } from './support/request-object.js';
 
@@ -65,7 +65,7 @@ describe('oidcc-basic-certification-test-plan', () => {
     expect(landing.page!.url.origin).toBe(idp.url);
   });
 
-  knownFailure('oidcc-ensure-post-request-succeeds', 'authorization by POST is off: oidc-provider 9 offers it only with SameSite=None session cookies (enableHttpPostMethods), a cookie policy decision left to the lead', async () => {
+  conformanceModule('oidcc-ensure-post-request-succeeds', async () => {
     const request = await rp.request();
     const form = new URLSearchParams(request.url.searchParams);
     const endpoint = new URL(request.url.pathname, request.url.origin);

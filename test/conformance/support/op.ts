@@ -17,7 +17,9 @@ export const PROFESSIONAL = '899700427885';
  *   await op.close();
  */
 export async function startConformanceOp(overrides: Record<string, unknown> = {}): Promise<TestIdp> {
-  const idp = await startTestIdp({ overrides: { ...ecpsOverrides(), ...overrides } });
+  // POST at the authorization and logout endpoints, as an https deployment has it by default
+  // (AUTHORIZATION_POST=auto); the suites' user agent is not a browser, so http is fine here.
+  const idp = await startTestIdp({ overrides: { ...ecpsOverrides(), AUTHORIZATION_POST: 'on', ...overrides } });
   await saveProfessional(idp.database.db, medecin(PROFESSIONAL));
   return idp;
 }
