@@ -63,6 +63,8 @@ describeWithPostgres('openpsc clients / keys / migrate (CLI examples)', () => {
     expect(list).toMatch(new RegExp(`${newKid}\\tES256\\tverify`));
     await expect(runCli(['keys', 'retire', /key: (\S+)/.exec(again)![1]!])).rejects.toThrow(/active: rotate it first/);
     expect(await runCli(['keys', 'retire', newKid])).toBe(`retired ${newKid}`);
+    // A kid may start with "-" (base64url): still the argument, not an unknown option.
+    await expect(runCli(['keys', 'retire', '-no-such-kid'])).rejects.toThrow(/-no-such-kid/);
     expect(await runCli(['keys', 'list'])).toMatch(new RegExp(`${newKid}\\tES256\\tretired`));
   });
 });

@@ -29,7 +29,8 @@ export function registerKeys(program: Command): void {
         console.log(`new active ${o.alg} key: ${kid}`);
       } finally { await ctx.close(); }
     });
-  keys.command('retire <kid>').description('withdraw a verify-only key from the JWKS').action(async (kid: string) => {
+  // A kid is a base64url thumbprint and may start with "-": taken as the argument, not an option.
+  keys.command('retire <kid>').allowUnknownOption().description('withdraw a verify-only key from the JWKS').action(async (kid: string) => {
     const ctx = await openCliContext();
     try {
       await retireKey(ctx.database.db, kid);

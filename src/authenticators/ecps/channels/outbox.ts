@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 
 import type { Logger } from '../../../log/logger.js';
@@ -26,7 +26,9 @@ export class OutboxChannel implements MessageChannel {
     const sentAt = new Date().toISOString();
     const file = path.join(this.dir, `${sentAt.replace(/[:.]/g, '-')}-${this.kind}-${randomBytes(4).toString('hex')}.json`);
     const stored: OutboxMessage = { channel: this.kind, sentAt, ...message };
-    await writeFile(file, JSON.stringify(stored, null, 2), { mode: 0o600 });
+    // Written whole then renamed: a reader (the simulator, tests) never sees half a message.
+    await writeFile(`${file}.part`, JSON.stringify(stored, null, 2), { mode: 0o600 });
+    await rename(`${file}.part`, file);
     this.logger?.info({ event: 'ecps.outbox', channel: this.kind, to: maskAddress(message.to), file }, 'e-CPS message written to the development outbox');
   }
 }
