@@ -1,3 +1,5 @@
+import { sameBytes } from './row-parser.js';
+
 const LF = 0x0a;
 const PIPE = 0x7c;
 
@@ -52,10 +54,4 @@ export function countLines(block: Buffer, end: number): number {
   let n = 0;
   for (let i = block.indexOf(LF); i !== -1 && i < end; i = block.indexOf(LF, i + 1)) n += 1;
   return n;
-}
-
-function sameBytes(b: Buffer, s1: number, e1: number, s2: number, e2: number): boolean {
-  if (e1 - s1 !== e2 - s2) return false;
-  for (let k = 0; k < e1 - s1; k += 1) if (b[s1 + k] !== b[s2 + k]) return false;
-  return true;
 }

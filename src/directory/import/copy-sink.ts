@@ -26,9 +26,13 @@ export class CopyBuffer {
     this.o += this.buf.write(s, this.o, 'latin1');
   }
 
-  bytes(src: Buffer, s: number, e: number): void {
-    if (e - s > 48) this.o += src.copy(this.buf, this.o, s, e);
-    else for (let k = s; k < e; k += 1) this.buf[this.o++] = src[k]!;
+  bytes(src: Uint8Array, s: number, e: number): void {
+    if (e - s > 48) {
+      this.buf.set(src.subarray(s, e), this.o);
+      this.o += e - s;
+    } else {
+      for (let k = s; k < e; k += 1) this.buf[this.o++] = src[k]!;
+    }
   }
 
   byte(c: number): void {

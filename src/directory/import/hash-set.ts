@@ -59,12 +59,6 @@ export class HashSet64 {
     }
   }
 
-  /** Adds the hashBytes64 of a byte range; false if it was already there. */
-  addBytes(buf: Uint8Array, s: number, e: number): boolean {
-    hashBytes64(buf, s, e);
-    return this.add(HASH64[0]!, HASH64[1]!);
-  }
-
   has(lo: number, hi: number): boolean {
     if (lo === 0 && hi === 0) hi = 1;
     let i = slotOf(lo, hi) & this.mask;

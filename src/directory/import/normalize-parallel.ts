@@ -6,8 +6,9 @@ import { HashSet64 } from './hash-set.js';
 import type { NormalizeInput, NormalizeRun, NormalizeSinks } from './normalize-run.js';
 import { NotGroupedError, unpackNationalId } from './normalizer.js';
 import type { PartJob, PartResult, WorkerFailure, WorkerReply, WorkerRequest, WorkerSetup } from './normalize-worker.js';
-import type { LineIssue } from './row-parser.js';
-import type { UnknownCode } from './unknown-codes.js';
+import type { CopyBuffer } from './copy-sink.js';
+import { ISSUE_SAMPLES, type LineIssue } from './row-parser.js';
+import { mergeUnknownCodes, type UnknownCode } from './unknown-codes.js';
 
 /**
  * The reader on several threads. Parsing, validating, hashing and writing COPY text is the
@@ -107,10 +108,9 @@ export async function normalizeInParallel(input: NormalizeInput, sinks: Normaliz
   }
 }
 
-function append(out: NormalizeSinks['professional']['out'], bytes: Uint8Array, s: number, e: number): void {
+function append(out: CopyBuffer, bytes: Uint8Array, s: number, e: number): void {
   out.ensure(e - s);
-  out.buf.set(bytes.subarray(s, e), out.o);
-  out.o += e - s;
+  out.bytes(bytes, s, e);
 }
 
 /** The counts of the parts taken back so far, with the shape of the one-thread reader's. */
@@ -132,7 +132,7 @@ class ParallelRun implements NormalizeRun {
     written: 0,
     reports: [] as UnknownCode[][],
     addReports: (reports: UnknownCode[][]) => { this.normalizer.reports.push(...reports); },
-    unknownCodes: { report: () => mergeReports(this.normalizer.reports) },
+    unknownCodes: { report: () => mergeUnknownCodes(this.normalizer.reports) },
   };
 
   add(r: PartResult): void {
@@ -149,19 +149,6 @@ class ParallelRun implements NormalizeRun {
   }
 }
 
-const ISSUE_SAMPLES = 20;
-
-/** Unknown codes of every worker: rows added up per (column, code), ordered as one counter orders them. */
-function mergeReports(reports: UnknownCode[][]): UnknownCode[] {
-  const merged = new Map<string, UnknownCode>();
-  for (const entry of reports.flat()) {
-    const key = `${entry.column}\u0000${entry.code}`;
-    const m = merged.get(key);
-    if (m) m.rows += entry.rows;
-    else merged.set(key, { ...entry });
-  }
-  return [...merged.values()].sort((a, b) => (a.column < b.column ? -1 : a.column > b.column ? 1 : b.rows - a.rows));
-}
 
 /** One worker thread and the parts it was given, answered in the order they were sent. */
 class PartWorker {

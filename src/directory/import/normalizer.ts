@@ -5,7 +5,7 @@ import type { HeaderInfo } from './extract-to-copy.js';
 import { CopyBuffer } from './copy-sink.js';
 import { HASH64, hashBytes64, HashSet64 } from './hash-set.js';
 import { ImportError } from './errors.js';
-import { putField, type LineIssue, type MalformedPolicy, type RawRow } from './row-parser.js';
+import { putField, sameBytes, type LineIssue, type MalformedPolicy, type RawRow } from './row-parser.js';
 import { UnknownCodeCounter, type UnknownCode } from './unknown-codes.js';
 import { RowValidator } from './validate-row.js';
 
@@ -359,13 +359,6 @@ export class Normalizer {
       st.byte(i === STRUCTURE_SEG.length - 1 ? LF : TAB);
     }
   }
-}
-
-/** Equal byte ranges of one buffer (short ones: no native call). */
-function sameBytes(b: Buffer, s1: number, e1: number, s2: number, e2: number): boolean {
-  if (e1 - s1 !== e2 - s2) return false;
-  for (let k = 0; k < e1 - s1; k += 1) if (b[s1 + k] !== b[s2 + k]) return false;
-  return true;
 }
 
 /**

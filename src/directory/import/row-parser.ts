@@ -41,7 +41,8 @@ const LF = 0x0a;
 const CR = 0x0d;
 const BACKSLASH = 0x5c;
 const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
-const ISSUE_SAMPLES = 20;
+/** Skipped lines kept as examples in the report. */
+export const ISSUE_SAMPLES = 20;
 
 /**
  * Splits the bytes of a `PS_LibreAcces_Personne_activite` file into rows, chunk by chunk, in
@@ -252,6 +253,13 @@ function parseDigits(buf: Buffer, start: number, end: number): number {
   let n = 0;
   for (let k = start; k < end; k += 1) n = n * 10 + (buf[k]! - 0x30);
   return n;
+}
+
+/** `b[s1, e1)` and `b[s2, e2)` hold the same bytes (short ranges: no native call). */
+export function sameBytes(b: Uint8Array, s1: number, e1: number, s2: number, e2: number): boolean {
+  if (e1 - s1 !== e2 - s2) return false;
+  for (let k = 0; k < e1 - s1; k += 1) if (b[s1 + k] !== b[s2 + k]) return false;
+  return true;
 }
 
 /** Appends field bytes to `out` at `o` in COPY text form (`\`, tab, CR escaped when `special`); returns the new offset. */

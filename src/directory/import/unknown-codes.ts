@@ -62,8 +62,18 @@ export class UnknownCodeCounter {
 
   /** Unknown codes by column, most frequent first. */
   report(): UnknownCode[] {
-    return this.columns
-      .sort((a, b) => (a.column < b.column ? -1 : a.column > b.column ? 1 : 0))
-      .flatMap((c) => [...c.seen.values()].filter((e) => !e.known).sort((a, b) => b.rows - a.rows).map((e) => ({ column: c.column, code: e.code, rows: e.rows })));
+    return mergeUnknownCodes([this.columns.flatMap((c) => [...c.seen.values()].filter((e) => !e.known).map((e) => ({ column: c.column, code: e.code, rows: e.rows })))]);
   }
+}
+
+/** Reports of several counters (worker threads) as one: rows added up per (column, code), by column, most frequent first. */
+export function mergeUnknownCodes(reports: readonly UnknownCode[][]): UnknownCode[] {
+  const merged = new Map<string, UnknownCode>();
+  for (const entry of reports.flat()) {
+    const key = `${entry.column}\u0000${entry.code}`;
+    const m = merged.get(key);
+    if (m) m.rows += entry.rows;
+    else merged.set(key, { ...entry });
+  }
+  return [...merged.values()].sort((a, b) => (a.column < b.column ? -1 : a.column > b.column ? 1 : b.rows - a.rows));
 }

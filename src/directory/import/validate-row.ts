@@ -1,5 +1,5 @@
 import { IDENTITY_FIELDS, ACTIVITY_FIELDS } from '../fields.js';
-import type { RawRow } from './row-parser.js';
+import { sameBytes, type RawRow } from './row-parser.js';
 
 /**
  * Identifier checks of one extract row, on its bytes (annuaire-extract.md §5): national id =
@@ -47,7 +47,7 @@ export class RowValidator {
     if (type !== 0x30 && type !== 0x38) return { header: headerOf('type_identifiant_pp'), value: text(ts, te) };
     if (type === 0x38 ? !isOf(buf, is, ie, 11, false) : !isOf(buf, is, ie, 9, true)) return { header: headerOf('identifiant_pp'), value: text(is, ie) };
     // national id = type digit + identifier, byte for byte
-    if (ne - ns !== 1 + ie - is || buf[ns] !== type || !sameBytes(buf, is, ns + 1, ie - is)) {
+    if (ne - ns !== 1 + ie - is || buf[ns] !== type || !sameBytes(buf, is, ie, ns + 1, ne)) {
       return { header: headerOf('identification_nationale_pp'), value: text(ns, ne) };
     }
     for (const f of this.finess) {
@@ -57,11 +57,6 @@ export class RowValidator {
     }
     return undefined;
   }
-}
-
-function sameBytes(buf: Buffer, a: number, b: number, length: number): boolean {
-  for (let k = 0; k < length; k += 1) if (buf[a + k] !== buf[b + k]) return false;
-  return true;
 }
 
 /** `length` bytes, each a digit (or a capital letter when `letters`). */
