@@ -4,10 +4,10 @@ import * as client from 'openid-client';
 
 import { listAuthentications } from '../../src/audit/audit-log.js';
 import { CibaLimits, purgeCibaRequests } from '../../src/oidc/ciba-limits.js';
-import { startEcpsIdp, type EcpsIdp } from '../authenticators/ecps/e2e/setup.js';
+import { startCibaIdp, type EcpsIdp } from '../authenticators/ecps/e2e/setup.js';
 import { createTestDatabase, hasPostgres } from '../helpers/database.js';
 import { startTestIdp } from '../helpers/idp.js';
-import { discover, registerRp, type TestRp } from '../helpers/rp.js';
+import { discover, type TestRp } from '../helpers/rp.js';
 
 /**
  * The per-professional CIBA limits (RATE_LIMIT_CIBA_*), end to end: openid-client as the relying
@@ -53,10 +53,7 @@ describe('per-professional CIBA limits (openid-client, real provider, PostgreSQL
   describe('defaults: 3 pending, 10 per 900 s', () => {
     let env: EcpsIdp;
     let rp: TestRp;
-    beforeAll(async () => {
-      env = await startEcpsIdp();
-      rp = await registerRp(env.idp, { ciba: true, redirectUris: ['http://127.0.0.1:9/unused'] });
-    });
+    beforeAll(async () => { ({ env, rp } = await startCibaIdp()); });
     afterAll(async () => { await env?.close(); });
 
     test('a 4th pending request gets 403 access_denied, no push and no request; the refusal is audited', async () => {
@@ -139,10 +136,7 @@ describe('per-professional CIBA limits (openid-client, real provider, PostgreSQL
   describe('window: RATE_LIMIT_CIBA=4 per 900 s, no pending limit', () => {
     let env: EcpsIdp;
     let rp: TestRp;
-    beforeAll(async () => {
-      env = await startEcpsIdp({ RATE_LIMIT_CIBA_PENDING: 0, RATE_LIMIT_CIBA: 4, RATE_LIMIT_CIBA_WINDOW: 900 });
-      rp = await registerRp(env.idp, { ciba: true, redirectUris: ['http://127.0.0.1:9/unused'] });
-    });
+    beforeAll(async () => { ({ env, rp } = await startCibaIdp({ RATE_LIMIT_CIBA_PENDING: 0, RATE_LIMIT_CIBA: 4, RATE_LIMIT_CIBA_WINDOW: 900 })); });
     afterAll(async () => { await env?.close(); });
 
     test('a 5th request within the window is refused even when the others were answered; the window slides', async () => {
@@ -180,10 +174,7 @@ describe('per-professional CIBA limits (openid-client, real provider, PostgreSQL
   describe('RATE_LIMIT_CIBA_PENDING=0 and RATE_LIMIT_CIBA=0 turn the limits off', () => {
     let env: EcpsIdp;
     let rp: TestRp;
-    beforeAll(async () => {
-      env = await startEcpsIdp({ RATE_LIMIT_CIBA_PENDING: 0, RATE_LIMIT_CIBA: 0 });
-      rp = await registerRp(env.idp, { ciba: true, redirectUris: ['http://127.0.0.1:9/unused'] });
-    });
+    beforeAll(async () => { ({ env, rp } = await startCibaIdp({ RATE_LIMIT_CIBA_PENDING: 0, RATE_LIMIT_CIBA: 0 })); });
     afterAll(async () => { await env?.close(); });
 
     test('12 requests in a row for one professional are all sent', async () => {

@@ -2,16 +2,13 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { sql } from 'kysely';
 import * as client from 'openid-client';
 
-import { registerRp, type TestRp } from '../../../helpers/rp.js';
-import { startEcpsIdp, type EcpsIdp } from './setup.js';
+import type { TestRp } from '../../../helpers/rp.js';
+import { startCibaIdp, type EcpsIdp } from './setup.js';
 
 let env: EcpsIdp;
 let rp: TestRp;
 
-beforeAll(async () => {
-  env = await startEcpsIdp();
-  rp = await registerRp(env.idp, { ciba: true, redirectUris: ['http://127.0.0.1:9/unused'] });
-});
+beforeAll(async () => { ({ env, rp } = await startCibaIdp()); });
 afterAll(async () => { await env?.close(); });
 
 const PSC_REQUEST = { scope: 'openid scope_all', acr_values: 'eidas1' };

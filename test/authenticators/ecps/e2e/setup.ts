@@ -7,6 +7,7 @@ import type { EcpsDevice } from '../../../../src/authenticators/ecps/device/clie
 import { saveProfessional } from '../../../../src/directory/repository.js';
 import { medecin } from '../../../helpers/fixtures.js';
 import { startTestIdp, type TestIdp } from '../../../helpers/idp.js';
+import { registerRp, type TestRp } from '../../../helpers/rp.js';
 import { activateDevice, newProfessional } from '../device-helpers.js';
 
 /** OpenPSC with only the e-CPS authenticator, its outbox in a temporary folder. */
@@ -40,4 +41,10 @@ export async function startEcpsIdp(overrides: Record<string, unknown> = {}): Pro
       rmSync(outboxDir, { recursive: true, force: true });
     },
   };
+}
+
+/** An e-CPS IdP and a relying party registered for CIBA (poll mode, no redirect in use). */
+export async function startCibaIdp(overrides: Record<string, unknown> = {}): Promise<{ env: EcpsIdp; rp: TestRp }> {
+  const env = await startEcpsIdp(overrides);
+  return { env, rp: await registerRp(env.idp, { ciba: true, redirectUris: ['http://127.0.0.1:9/unused'] }) };
 }
